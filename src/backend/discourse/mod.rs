@@ -1,0 +1,1 @@
+//! The Discourse adapter: HTTP client, wire types and their mapping to domain types.

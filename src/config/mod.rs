@@ -1,0 +1,1 @@
+//! Paths, profiles, keymaps and themes.

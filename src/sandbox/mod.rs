@@ -1,0 +1,1 @@
+//! The embedded community server: a Discourse-speaking sandbox over SQLite.

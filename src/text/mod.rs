@@ -1,0 +1,1 @@
+//! Remote text made safe and readable: the sanitizer and the HTML renderer.
