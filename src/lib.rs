@@ -5,8 +5,17 @@
 //! renderer), `config` (paths, profiles, keymaps, themes), `tui` (the console) and `cli` (the
 //! headless commands).
 
+pub mod audit;
 pub mod backend;
+pub mod board;
+pub mod cli;
+pub mod clock;
 pub mod config;
+pub mod connect;
 pub mod domain;
+pub mod drafts;
+pub mod logging;
 pub mod sandbox;
 pub mod text;
+pub mod tui;
+pub mod watch;

@@ -1,0 +1,341 @@
+//! The member's profile board as a platform-neutral model: each part loads on its own and has
+//! its own state (loading, loaded, not permitted, failed), so one failing source never blanks
+//! the board. The console pane and `modterm profile` both read this model.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::backend::{Backend, BackendError, Result};
+use crate::clock::format_age;
+use crate::domain::*;
+use crate::text::sanitize_line;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum PartState {
+    Loading,
+    Loaded(BoardData),
+    /// The account may not see this part; the message says who may.
+    NotPermitted(String),
+    Failed(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Board {
+    pub username: String,
+    pub parts: HashMap<BoardPart, PartState>,
+    /// Show only this channel in the timeline.
+    pub channel_filter: Option<Channel>,
+}
+
+/// Loads every part concurrently; results come back in `BoardPart::ALL` order.
+pub async fn load_all(
+    backend: Arc<dyn Backend>,
+    username: &str,
+) -> Vec<(BoardPart, Result<BoardData>)> {
+    let handles: Vec<_> = BoardPart::ALL
+        .into_iter()
+        .map(|part| {
+            let backend = backend.clone();
+            let username = username.to_string();
+            (
+                part,
+                tokio::spawn(async move { backend.board_part(&username, part).await }),
+            )
+        })
+        .collect();
+    let mut out = Vec::with_capacity(handles.len());
+    for (part, handle) in handles {
+        let result = handle
+            .await
+            .unwrap_or_else(|e| Err(BackendError::Network(format!("task failed: {e}"))));
+        out.push((part, result));
+    }
+    out
+}
+
+impl Board {
+    pub fn new(username: &str) -> Board {
+        Board {
+            username: username.to_string(),
+            parts: BoardPart::ALL
+                .into_iter()
+                .map(|p| (p, PartState::Loading))
+                .collect(),
+            channel_filter: None,
+        }
+    }
+
+    pub fn apply(&mut self, part: BoardPart, result: Result<BoardData>) {
+        let state = match result {
+            Ok(data) => PartState::Loaded(data),
+            Err(BackendError::Forbidden(m)) | Err(BackendError::NotSignedIn(m)) => {
+                PartState::NotPermitted(m)
+            }
+            Err(e) => PartState::Failed(e.to_string()),
+        };
+        self.parts.insert(part, state);
+    }
+
+    pub fn state(&self, part: BoardPart) -> &PartState {
+        self.parts.get(&part).unwrap_or(&PartState::Loading)
+    }
+
+    pub fn is_loading(&self) -> bool {
+        self.parts.values().any(|s| *s == PartState::Loading)
+    }
+
+    pub fn member(&self) -> Option<&Member> {
+        match self.state(BoardPart::Identity) {
+            PartState::Loaded(BoardData::Identity(m)) => Some(m),
+            _ => None,
+        }
+    }
+
+    pub fn stats(&self) -> Option<&MemberStats> {
+        match self.state(BoardPart::Stats) {
+            PartState::Loaded(BoardData::Stats(s)) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn badges(&self) -> Option<&[GrantedBadge]> {
+        match self.state(BoardPart::Badges) {
+            PartState::Loaded(BoardData::Badges(b)) => Some(b),
+            _ => None,
+        }
+    }
+
+    pub fn moderation(&self) -> Option<&MemberModeration> {
+        match self.state(BoardPart::Moderation) {
+            PartState::Loaded(BoardData::Moderation(m)) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// Badges grouped by type (gold first), newest first within a group.
+    pub fn badges_grouped(&self) -> Vec<(BadgeType, Vec<&GrantedBadge>)> {
+        let Some(badges) = self.badges() else {
+            return Vec::new();
+        };
+        let mut groups: Vec<(BadgeType, Vec<&GrantedBadge>)> = Vec::new();
+        for kind in [BadgeType::Gold, BadgeType::Silver, BadgeType::Bronze] {
+            let mut of_kind: Vec<&GrantedBadge> = badges
+                .iter()
+                .filter(|b| b.badge.badge_type == kind)
+                .collect();
+            of_kind.sort_by(|a, b| b.granted_at.cmp(&a.granted_at));
+            if !of_kind.is_empty() {
+                groups.push((kind, of_kind));
+            }
+        }
+        groups
+    }
+
+    /// The timeline parts, each with its state, for showing per-channel loading and errors.
+    pub const TIMELINE_PARTS: [BoardPart; 3] = [
+        BoardPart::ForumActivity,
+        BoardPart::PrivateMessages,
+        BoardPart::Chat,
+    ];
+
+    /// Every loaded activity, merged newest first, filtered by the channel filter.
+    pub fn timeline(&self) -> Vec<&Activity> {
+        let mut items: Vec<&Activity> = Self::TIMELINE_PARTS
+            .iter()
+            .filter_map(|p| match self.state(*p) {
+                PartState::Loaded(BoardData::Activity(items)) => Some(items.iter()),
+                _ => None,
+            })
+            .flatten()
+            .filter(|a| self.channel_filter.is_none_or(|c| a.channel == c))
+            .collect();
+        items.sort_by(|a, b| b.at.cmp(&a.at));
+        items
+    }
+
+    /// Cycles the timeline filter: all, then each channel in turn.
+    pub fn next_channel_filter(&mut self) {
+        self.channel_filter = match self.channel_filter {
+            None => Some(Channel::ALL[0]),
+            Some(c) => Channel::ALL
+                .iter()
+                .position(|x| *x == c)
+                .and_then(|i| Channel::ALL.get(i + 1).copied()),
+        };
+    }
+
+    /// The board as plain lines, for `modterm profile`.
+    pub fn plain_text(&self, now: Timestamp) -> Vec<String> {
+        let mut out = Vec::new();
+        let age = |t: Option<Timestamp>| {
+            t.map(|t| format!("{} ago", format_age(now - t)))
+                .unwrap_or_else(|| "-".into())
+        };
+        match (self.member(), self.state(BoardPart::Identity)) {
+            (Some(m), _) => {
+                out.push(format!(
+                    "{} (@{})  {}  trust level {}",
+                    sanitize_line(m.name.as_deref().unwrap_or(&m.username)),
+                    sanitize_line(&m.username),
+                    m.role.label(),
+                    m.trust_level
+                ));
+                if let Some(title) = &m.title {
+                    out.push(format!("title: {}", sanitize_line(title)));
+                }
+                out.push(format!(
+                    "joined {}  last seen {}  group {}",
+                    age(m.created_at),
+                    age(m.last_seen_at),
+                    m.primary_group.as_deref().map(sanitize_line).unwrap_or("-".into())
+                ));
+                out.push(m.profile_url.clone());
+            }
+            (None, state) => out.push(format!("identity: {}", describe(state))),
+        }
+        out.push(String::new());
+        match self.stats() {
+            Some(s) => out.push(format!(
+                "stars {}  likes given {}  topics {}  posts {}  solutions {}  days visited {}  read {}h{}",
+                s.likes_received,
+                s.likes_given,
+                s.topic_count,
+                s.post_count,
+                s.solutions,
+                s.days_visited,
+                s.time_read_secs / 3600,
+                s.rank.map(|r| format!("  rank #{r}")).unwrap_or_default()
+            )),
+            None => out.push(format!("stats: {}", describe(self.state(BoardPart::Stats)))),
+        }
+        out.push(String::new());
+        out.push("Badges".into());
+        match self.state(BoardPart::Badges) {
+            PartState::Loaded(_) => {
+                for (kind, badges) in self.badges_grouped() {
+                    for b in badges {
+                        out.push(format!(
+                            "  {:<6} {}  {}{}",
+                            format!("{kind:?}").to_lowercase(),
+                            sanitize_line(&b.badge.name),
+                            b.granted_at.format("%Y-%m-%d"),
+                            b.granted_by
+                                .as_deref()
+                                .map(|g| format!(" by {}", sanitize_line(g)))
+                                .unwrap_or_default()
+                        ));
+                    }
+                }
+            }
+            state => out.push(format!("  {}", describe(state))),
+        }
+        out.push(String::new());
+        out.push("Timeline".into());
+        for part in Self::TIMELINE_PARTS {
+            match self.state(part) {
+                PartState::Loaded(_) => {}
+                state => out.push(format!("  {}: {}", part.label(), describe(state))),
+            }
+        }
+        for a in self.timeline().into_iter().take(50) {
+            out.push(format!(
+                "  {}  {:<8} {} {}  {}",
+                a.at.format("%Y-%m-%d %H:%M"),
+                a.channel.label(),
+                sanitize_line(&a.action),
+                sanitize_line(&a.title),
+                sanitize_line(&a.excerpt)
+            ));
+        }
+        out.push(String::new());
+        out.push("Moderation record".into());
+        match self.moderation() {
+            Some(m) => {
+                out.push(format!(
+                    "  flags given {}  flags received {}  warnings {}  suspensions {}  silences {}",
+                    m.flags_given, m.flags_received, m.warnings_received, m.suspensions, m.silences
+                ));
+                for p in &m.current {
+                    out.push(format!(
+                        "  {:?} until {}: {}",
+                        p.kind,
+                        p.until.map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or("-".into()),
+                        p.reason.as_deref().map(sanitize_line).unwrap_or_default()
+                    ));
+                }
+                for l in &m.linked_accounts {
+                    out.push(format!(
+                        "  linked {}: {}",
+                        sanitize_line(&l.provider),
+                        sanitize_line(&l.uid)
+                    ));
+                }
+                out.push(format!("  pending reviews {}", m.pending_reviews.len()));
+            }
+            None => out.push(format!("  {}", describe(self.state(BoardPart::Moderation)))),
+        }
+        out
+    }
+}
+
+/// A one-line description of a part that has no data to show.
+pub fn describe(state: &PartState) -> String {
+    match state {
+        PartState::Loading => "loading…".into(),
+        PartState::Loaded(_) => "loaded".into(),
+        PartState::NotPermitted(m) => format!("not permitted: {}", sanitize_line(m)),
+        PartState::Failed(m) => format!("failed: {}", sanitize_line(m)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+
+    fn activity(channel: Channel, hour: u32) -> Activity {
+        Activity {
+            channel,
+            at: Utc.with_ymd_and_hms(2026, 3, 1, hour, 0, 0).unwrap(),
+            action: "replied".into(),
+            title: format!("t{hour}"),
+            excerpt: String::new(),
+            topic_id: Some(1),
+            post_number: Some(2),
+        }
+    }
+
+    #[test]
+    fn timeline_merges_channels_newest_first_and_filters() {
+        let mut board = Board::new("mia");
+        board.apply(
+            BoardPart::ForumActivity,
+            Ok(BoardData::Activity(vec![
+                activity(Channel::Forum, 1),
+                activity(Channel::Solution, 5),
+            ])),
+        );
+        board.apply(
+            BoardPart::Chat,
+            Ok(BoardData::Activity(vec![activity(Channel::Chat, 3)])),
+        );
+        board.apply(
+            BoardPart::PrivateMessages,
+            Err(BackendError::Forbidden("admins only".into())),
+        );
+        let hours: Vec<String> = board.timeline().iter().map(|a| a.title.clone()).collect();
+        assert_eq!(hours, ["t5", "t3", "t1"]);
+        assert_eq!(
+            board.state(BoardPart::PrivateMessages),
+            &PartState::NotPermitted("admins only".into())
+        );
+        board.next_channel_filter();
+        assert_eq!(board.channel_filter, Some(Channel::Forum));
+        assert_eq!(board.timeline().len(), 1);
+        for _ in 0..Channel::ALL.len() {
+            board.next_channel_filter();
+        }
+        assert_eq!(board.channel_filter, None, "cycles back to all channels");
+        assert!(board.is_loading(), "identity etc. still loading");
+    }
+}

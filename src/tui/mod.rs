@@ -1,0 +1,314 @@
+//! The console: owns the terminal and runs the loop
+//! terminal event → keymap → command → `App::update` → effects → tasks → `Msg` → update,
+//! drawing only when the state changed.
+
+mod app;
+mod commands;
+mod effects;
+mod layout;
+mod msg;
+mod ops;
+mod terminal;
+mod thread_render;
+mod update;
+mod view;
+
+use std::time::Duration;
+
+use crossterm::event::{Event, EventStream, KeyCode, KeyModifiers};
+use futures_util::{FutureExt, StreamExt};
+use tokio::sync::mpsc;
+
+pub use app::{App, AppConfig, Level, Overlay, Pane};
+pub use msg::{Effect, Msg, OpOutcome};
+pub use view::draw;
+
+use crate::clock::Targets;
+use crate::config::{detect_color_depth, Keymap, Paths, Settings, Theme};
+use crate::connect::{connect, ConnectArgs, ConnectError, Session};
+use crate::drafts::DraftStore;
+
+/// How often spinners and toasts move while something animates.
+const ANIMATION_TICK: Duration = Duration::from_millis(120);
+
+#[derive(Debug)]
+pub enum ConsoleError {
+    Config(crate::config::ConfigError),
+    Connect(ConnectError),
+    Terminal(std::io::Error),
+}
+
+impl std::fmt::Display for ConsoleError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConsoleError::Config(e) => write!(f, "{e}"),
+            ConsoleError::Connect(e) => write!(f, "{e}"),
+            ConsoleError::Terminal(e) => write!(f, "terminal: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for ConsoleError {}
+
+impl From<ConsoleError> for crate::cli::CliError {
+    fn from(e: ConsoleError) -> Self {
+        match e {
+            ConsoleError::Config(e) => crate::cli::CliError::Usage(e.to_string()),
+            ConsoleError::Connect(e) => crate::cli::CliError::Connect(e),
+            ConsoleError::Terminal(e) => crate::cli::CliError::Io(format!("terminal: {e}")),
+        }
+    }
+}
+
+/// Builds the console's configuration: keymap and theme errors are reported here, loudly,
+/// before the terminal is taken over.
+pub fn app_config(
+    paths: &Paths,
+    settings: &Settings,
+    theme: Option<String>,
+    keymap: Option<String>,
+) -> Result<(AppConfig, Vec<String>), crate::config::ConfigError> {
+    let keymap_name = keymap.unwrap_or_else(|| settings.keymap.clone());
+    let (keymap, warnings) = Keymap::load(&keymap_name, paths)?;
+    let theme_name = theme.unwrap_or_else(|| settings.theme.clone());
+    let theme = Theme::load(&theme_name, paths, detect_color_depth())?;
+    let clocks = &settings.clocks;
+    let config = AppConfig {
+        site: String::new(),
+        username: String::new(),
+        theme,
+        keymap,
+        targets: Targets {
+            first_warn: clocks.first_warn_mins as i64,
+            first_breach: clocks.first_breach_mins as i64,
+            followup_warn: clocks.followup_warn_mins as i64,
+            followup_breach: clocks.followup_breach_mins as i64,
+        },
+        saved_views: settings.views.clone(),
+        drafts: DraftStore::new(paths.drafts_dir()),
+    };
+    Ok((config, warnings))
+}
+
+pub async fn run_console(
+    args: ConnectArgs,
+    theme: Option<String>,
+    keymap: Option<String>,
+) -> Result<(), ConsoleError> {
+    let paths = Paths::resolve().map_err(ConsoleError::Config)?;
+    let settings = Settings::load(&paths).map_err(ConsoleError::Config)?;
+    crate::logging::init(&paths.log_file());
+    let (mut config, warnings) =
+        app_config(&paths, &settings, theme, keymap).map_err(ConsoleError::Config)?;
+    config.username = args
+        .username
+        .clone()
+        .unwrap_or_else(|| crate::connect::SANDBOX_DEFAULT_USER.into());
+    config.site = "connecting…".into();
+    let audit_path = paths.audit_log();
+
+    terminal::install_panic_hook();
+    let mut term = terminal::enter().map_err(ConsoleError::Terminal)?;
+    let result = console_loop(&mut term, args, config, warnings, audit_path).await;
+    terminal::leave();
+    let session = result?;
+    if let Some(session) = session {
+        session.close().await;
+    }
+    Ok(())
+}
+
+async fn console_loop(
+    term: &mut terminal::Term,
+    args: ConnectArgs,
+    config: AppConfig,
+    warnings: Vec<String>,
+    audit_path: std::path::PathBuf,
+) -> Result<Option<Session>, ConsoleError> {
+    let mut app = App::new(config);
+    if let Ok(size) = term.size() {
+        app.resize(size.width, size.height);
+    }
+    for w in &warnings {
+        app.set_status(w.clone(), Level::Warning);
+    }
+    // The first frame, before any network reply.
+    draw_frame(term, &app)?;
+
+    let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+    let mut events = EventStream::new();
+    let mut connecting: std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<Session, ConnectError>> + Send + '_>,
+    > = Box::pin(connect(&args));
+    let mut connect_done = false;
+    let mut session: Option<Session> = None;
+    let mut runner: Option<effects::Runner> = None;
+    // Effects asked for before the connection is up wait here.
+    let mut queued: Vec<Effect> = Vec::new();
+
+    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(ConsoleError::Terminal)?;
+    let mut sighup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        .map_err(ConsoleError::Terminal)?;
+
+    loop {
+        let tick = if app.animating() {
+            ANIMATION_TICK
+        } else {
+            // Wake at the next minute boundary for the wait clocks, and not before.
+            let secs = 60 - (chrono::Utc::now().timestamp() % 60) as u64;
+            Duration::from_secs(secs.max(1))
+        };
+        let mut effects: Vec<Effect> = Vec::new();
+        tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(Event::Key(key)))
+                    if key.modifiers.contains(KeyModifiers::CONTROL)
+                        && key.code == KeyCode::Char('z') =>
+                {
+                    drop(events);
+                    terminal::suspend(term).map_err(ConsoleError::Terminal)?;
+                    events = EventStream::new();
+                    app.dirty = true;
+                }
+                Some(Ok(event)) => effects.extend(app.update(Msg::Term(event))),
+                Some(Err(e)) => {
+                    crate::logging::warn(&format!("terminal input: {e}"));
+                }
+                None => break,
+            },
+            Some(msg) = rx.recv() => effects.extend(app.update(msg)),
+            result = &mut connecting, if !connect_done => {
+                connect_done = true;
+                match result {
+                    Ok(s) => {
+                        app.config.site = s.site().to_string();
+                        app.config.username = s.username.clone();
+                        for w in &s.warnings {
+                            app.set_status(w.clone(), Level::Warning);
+                        }
+                        runner = Some(effects::Runner {
+                            backend: s.backend.clone(),
+                            tx: tx.clone(),
+                            audit: crate::audit::AuditLog::new(audit_path.clone()),
+                            username: s.username.clone(),
+                        });
+                        effects.extend(app.init());
+                        effects.append(&mut queued);
+                        session = Some(s);
+                    }
+                    Err(e) => {
+                        app.set_status(format!("cannot connect: {e}"), Level::Error);
+                        // Keep the loop alive so the message can be read; q quits.
+                    }
+                }
+                app.dirty = true;
+            }
+            _ = tokio::time::sleep(tick) => effects.extend(app.update(Msg::Tick)),
+            _ = recv_signal(&mut sigterm) => break,
+            _ = recv_signal(&mut sighup) => break,
+        }
+
+        // Take everything already waiting before drawing once: a held key draws one frame.
+        for _ in 0..256 {
+            let mut progressed = false;
+            if let Ok(msg) = rx.try_recv() {
+                effects.extend(app.update(msg));
+                progressed = true;
+            }
+            if let Some(Some(Ok(event))) = events.next().now_or_never() {
+                if !is_suspend(&event) {
+                    effects.extend(app.update(Msg::Term(event)));
+                    progressed = true;
+                }
+            }
+            if !progressed {
+                break;
+            }
+        }
+
+        for effect in effects {
+            let leftover = match &runner {
+                Some(r) => r.run(effect),
+                None => {
+                    if matches!(effect, Effect::Quit | Effect::Copy(_) | Effect::Editor(_)) {
+                        Some(effect)
+                    } else {
+                        queued.push(effect);
+                        None
+                    }
+                }
+            };
+            match leftover {
+                Some(Effect::Quit) => app.quit = true,
+                Some(Effect::Copy(text)) => {
+                    if let Err(e) = terminal::copy_osc52(&text) {
+                        app.set_status(format!("copy failed: {e}"), Level::Error);
+                    }
+                }
+                Some(Effect::Editor(text)) => {
+                    drop(events);
+                    let result = edit_externally(term, &text);
+                    events = EventStream::new();
+                    // The editor's text lands in the composer; it starts no backend work.
+                    let _ = app.update(Msg::EditorDone(result));
+                }
+                _ => {}
+            }
+        }
+        if app.quit {
+            break;
+        }
+        if app.dirty {
+            draw_frame(term, &app)?;
+            app.dirty = false;
+        }
+    }
+    Ok(session)
+}
+
+fn is_suspend(event: &Event) -> bool {
+    matches!(event, Event::Key(k) if k.modifiers.contains(KeyModifiers::CONTROL) && k.code == KeyCode::Char('z'))
+}
+
+async fn recv_signal(signal: &mut tokio::signal::unix::Signal) {
+    signal.recv().await;
+}
+
+/// One frame, wrapped in synchronized output so slow links never show half a frame.
+fn draw_frame(term: &mut terminal::Term, app: &App) -> Result<(), ConsoleError> {
+    use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+    let _ = crossterm::execute!(std::io::stdout(), BeginSynchronizedUpdate);
+    let result = term.draw(|frame| view::draw(frame, app));
+    let _ = crossterm::execute!(std::io::stdout(), EndSynchronizedUpdate);
+    result.map(|_| ()).map_err(ConsoleError::Terminal)
+}
+
+/// Suspends the console, runs `$VISUAL` / `$EDITOR` (default `vi`) on the text, and comes back.
+fn edit_externally(term: &mut terminal::Term, text: &str) -> Result<String, String> {
+    let path = std::env::temp_dir().join(format!("modterm-reply-{}.md", std::process::id()));
+    std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    let editor = std::env::var("VISUAL")
+        .or_else(|_| std::env::var("EDITOR"))
+        .unwrap_or_else(|_| "vi".into());
+    terminal::leave();
+    let status = tokio::task::block_in_place(|| {
+        std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("{editor} \"$1\""))
+            .arg("modterm-editor")
+            .arg(&path)
+            .status()
+    });
+    let resumed = terminal::resume(term);
+    let result = match status {
+        Ok(s) if s.success() => std::fs::read_to_string(&path)
+            .map(|t| t.trim_end_matches('\n').to_string())
+            .map_err(|e| format!("cannot read the edited text: {e}")),
+        Ok(s) => Err(format!("{editor} exited with {s}; text unchanged")),
+        Err(e) => Err(format!("cannot start {editor}: {e}")),
+    };
+    let _ = std::fs::remove_file(&path);
+    resumed.map_err(|e| format!("terminal: {e}"))?;
+    result
+}

@@ -1,0 +1,50 @@
+//! The reply composer: the editor, what it replies to, and the keys that send or leave.
+
+use ratatui::layout::{Constraint, Direction, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+use crate::config::{Mode, Slot};
+use crate::text::sanitize_line;
+
+use super::super::app::{App, Pane};
+use super::{is_focused, pane_block};
+
+pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
+    let theme = &app.config.theme;
+    let Some(composer) = app.composer.as_ref() else {
+        return;
+    };
+    let target = match composer.reply_to {
+        Some(n) => format!("reply to #{n}"),
+        None => "reply".to_string(),
+    };
+    let mut title = format!(
+        " {target} · {} ",
+        sanitize_line(&composer.topic_title)
+    );
+    if composer.sending.is_some() {
+        title.push_str("(sending…) ");
+    }
+    let block = pane_block(theme, title, is_focused(app, Pane::Composer));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let parts = Layout::default()
+        .direction(Direction::Vertical)
+        .constraints([Constraint::Min(1), Constraint::Length(1)])
+        .split(inner);
+    frame.render_widget(&composer.textarea, parts[0]);
+
+    let keymap = &app.config.keymap;
+    let key = |action: &str| keymap.keys_for(Mode::Composer, action).unwrap_or_else(|| format!(":{action}"));
+    let hint = Line::from(vec![
+        Span::styled(key("send_reply"), theme.style(Slot::Accent)),
+        Span::styled(" send  ", theme.style(Slot::Muted)),
+        Span::styled(key("open_in_editor"), theme.style(Slot::Accent)),
+        Span::styled(" $EDITOR  ", theme.style(Slot::Muted)),
+        Span::styled(key("cancel"), theme.style(Slot::Accent)),
+        Span::styled(" close (draft kept)", theme.style(Slot::Muted)),
+    ]);
+    frame.render_widget(Paragraph::new(hint), parts[1]);
+}

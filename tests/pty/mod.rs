@@ -1,0 +1,126 @@
+//! End-to-end harness: the real `modterm` binary in a pseudo-terminal, its screen read back
+//! through a VT100 parser, against a sandbox started in-process on 127.0.0.1.
+
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use portable_pty::{native_pty_system, Child, CommandBuilder, MasterPty, PtySize};
+
+pub const API_KEY: &str = "e2e-test-key";
+
+pub struct Console {
+    parser: Arc<Mutex<vt100::Parser>>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn Child + Send + Sync>,
+    _master: Box<dyn MasterPty + Send>,
+}
+
+impl Console {
+    /// Starts `modterm --url URL ... [extra args]` in a `cols`x`rows` terminal, with config and
+    /// data directories under `home`.
+    pub fn start(url: &str, username: &str, home: &Path, cols: u16, rows: u16) -> Console {
+        let pty = native_pty_system();
+        let pair = pty
+            .openpty(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("open a pty");
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_modterm"));
+        cmd.args(["--url", url, "--username", username, "--theme", "mono"]);
+        cmd.env("MODTERM_API_KEY", API_KEY);
+        cmd.env("MODTERM_CONFIG_DIR", home.join("config"));
+        cmd.env("MODTERM_DATA_DIR", home.join("data"));
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("NO_COLOR", "1");
+        cmd.env_remove("MODTERM_PROFILE");
+        let child = pair.slave.spawn_command(cmd).expect("spawn modterm");
+        drop(pair.slave);
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
+        let mut reader = pair.master.try_clone_reader().expect("pty reader");
+        let sink = parser.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            loop {
+                match reader.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        if let Ok(mut p) = sink.lock() {
+                            p.process(&buf[..n]);
+                        }
+                    }
+                }
+            }
+        });
+        let writer = pair.master.take_writer().expect("pty writer");
+        Console {
+            parser,
+            writer,
+            child,
+            _master: pair.master,
+        }
+    }
+
+    pub fn screen(&self) -> String {
+        self.parser.lock().unwrap().screen().contents()
+    }
+
+    /// Waits (bounded) until the screen shows `text`; panics with the screen otherwise.
+    pub fn wait_for(&self, text: &str) {
+        self.wait_until(&format!("{text:?} on screen"), |s| s.contains(text));
+    }
+
+    pub fn wait_until(&self, what: &str, check: impl Fn(&str) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let screen = self.screen();
+            if check(&screen) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+
+    pub fn send(&mut self, bytes: &str) {
+        self.writer.write_all(bytes.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+    }
+
+    /// Sends text as one bracketed paste.
+    pub fn paste(&mut self, text: &str) {
+        self.send(&format!("\x1b[200~{text}\x1b[201~"));
+    }
+
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Waits (bounded) for the process to exit by itself; returns whether it did.
+    pub fn wait_exit(&mut self) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        false
+    }
+}
+
+impl Drop for Console {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
