@@ -554,3 +554,34 @@ pub enum BoardData {
     Activity(Vec<Activity>),
     Moderation(MemberModeration),
 }
+
+/// How far the live feed has read, per channel. The channel names and positions belong to the
+/// platform's adapter; the console only keeps the cursor between polls.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LiveCursor {
+    /// Identifies this client to the server (Discourse: the message bus and presence client id).
+    pub client_id: String,
+    pub positions: std::collections::BTreeMap<String, i64>,
+}
+
+/// A change on the site, as the live feed reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum LiveEvent {
+    /// A topic list changed: a new topic, or activity in one (reply, solution, move).
+    TopicListChanged {
+        topic_id: Option<TopicId>,
+        reason: String,
+    },
+    /// Something happened inside a watched topic (a post created, edited, deleted).
+    TopicChanged {
+        topic_id: TopicId,
+        post_number: Option<u32>,
+        reason: String,
+    },
+    /// Who is writing a reply in a watched topic right now.
+    Replying {
+        topic_id: TopicId,
+        usernames: Vec<String>,
+    },
+}

@@ -124,4 +124,24 @@ pub trait Backend: Send + Sync {
     /// One part of a member's profile board. A part the account may not see is
     /// `Err(Forbidden(..))` with a message that says who may.
     async fn board_part(&self, username: &str, part: BoardPart) -> Result<BoardData>;
+
+    /// Waits for changes on the site (a long poll) and returns them. `watch` names the topics
+    /// whose inside (posts, who is replying) matters now. `Unsupported` or `NotFound` means the
+    /// site has no live feed: the caller falls back to refreshing periodically.
+    async fn live_poll(&self, cursor: &mut LiveCursor, watch: &[TopicId]) -> Result<Vec<LiveEvent>> {
+        let _ = (cursor, watch);
+        Err(BackendError::Unsupported("live updates"))
+    }
+
+    /// Who is writing a reply in the topic right now.
+    async fn replying(&self, topic: TopicId) -> Result<Vec<String>> {
+        let _ = topic;
+        Err(BackendError::Unsupported("presence"))
+    }
+
+    /// Announces (or withdraws) that this account is writing a reply in the topic.
+    async fn set_replying(&self, topic: TopicId, replying: bool, client_id: &str) -> Result<()> {
+        let _ = (topic, replying, client_id);
+        Err(BackendError::Unsupported("presence"))
+    }
 }
