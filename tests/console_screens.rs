@@ -303,7 +303,15 @@ fn reply_is_confirmed_then_sent_and_the_topic_leaves_unanswered() {
         let event = modterm::config::parse_key(key).unwrap();
         effects.extend(h.app.update(Msg::Term(Event::Key(event))));
     }
-    assert!(effects.is_empty(), "send asks first: {effects:?}");
+    assert_eq!(
+        effects,
+        vec![Effect::CheckBeforeSend { topic_id: 11 }],
+        "the guard looks at the topic before anything is sent"
+    );
+    h.app.update(Msg::SendCheck {
+        topic_id: 11,
+        result: Ok((topic(), vec![])),
+    });
     let screen = h.screen(120, 40);
     assert!(screen.contains("Router drops Wi-Fi every evening"), "{screen}");
     insta::assert_snapshot!("confirm_reply_120x40", screen);
@@ -335,6 +343,10 @@ fn a_failed_reply_keeps_the_draft_and_the_composer() {
     h.app
         .update(Msg::Term(Event::Paste("A reply long enough to be accepted.".into())));
     h.app.update(Msg::Run(modterm::config::Command::parse("send_reply").unwrap()));
+    h.app.update(Msg::SendCheck {
+        topic_id: 11,
+        result: Ok((topic(), vec![])),
+    });
     let effects = h.key(KeyCode::Enter);
     let Some(Effect::SendReply { op, .. }) = effects.first().cloned() else {
         panic!("expected a send: {effects:?}");
@@ -447,4 +459,70 @@ fn profile_board_shows_each_part_state() {
     assert!(screen.contains("private messages are visible to admins only"));
     assert!(screen.contains("failed"));
     insta::assert_snapshot!("profile_partial_120x40", screen);
+}
+
+#[test]
+fn stale_reply_guard_asks_and_keeps_the_draft() {
+    let mut h = Harness::new(Role::Moderator);
+    h.open_thread();
+    h.key(KeyCode::Char('r'));
+    h.app
+        .update(Msg::Term(Event::Paste("Have you tried another channel yet?".into())));
+    let effects = h
+        .app
+        .update(Msg::Run(modterm::config::Command::parse("send_reply").unwrap()));
+    assert_eq!(effects, vec![Effect::CheckBeforeSend { topic_id: 11 }]);
+    // Meanwhile a colleague answered and another is writing.
+    let mut now_topic = topic();
+    now_topic
+        .posts
+        .push(post(104, 3, "leader_luca", "<p>Channel 11 fixed it for me.</p>"));
+    let effects = h.app.update(Msg::SendCheck {
+        topic_id: 11,
+        result: Ok((now_topic, vec!["helper_hugo".into(), "mod_anna".into()])),
+    });
+    assert!(effects.is_empty());
+    assert!(matches!(h.app.overlay, Some(Overlay::Stale { .. })));
+    let screen = h.screen(120, 40);
+    assert!(screen.contains("#3 by leader_luca"), "{screen}");
+    assert!(screen.contains("replying now: helper_hugo"), "{screen}");
+    assert!(!screen.contains("replying now: helper_hugo, mod_anna"), "never lists oneself");
+    // Keep as draft: nothing is sent, the text is on disk.
+    let effects = h.key(KeyCode::Char('d'));
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(h.app.composer.is_none());
+    assert_eq!(
+        h.app.config.drafts.load("http://127.0.0.1:9", 11).unwrap().text,
+        "Have you tried another channel yet?"
+    );
+}
+
+#[test]
+fn live_events_refresh_views_and_show_who_is_replying() {
+    let mut h = Harness::new(Role::Moderator);
+    h.open_thread();
+    let effects = h.app.update(Msg::Live(vec![
+        LiveEvent::TopicListChanged {
+            topic_id: Some(99),
+            reason: "new_topic".into(),
+        },
+        LiveEvent::Replying {
+            topic_id: 11,
+            usernames: vec!["leader_luca".into()],
+        },
+    ]));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::LoadTopics { view: 0, .. })),
+        "{effects:?}"
+    );
+    let screen = h.screen(120, 40);
+    assert!(screen.contains("leader_luca replying"), "{screen}");
+    let effects = h.app.update(Msg::Live(vec![LiveEvent::TopicChanged {
+        topic_id: 11,
+        post_number: Some(3),
+        reason: "created".into(),
+    }]));
+    assert!(effects.contains(&Effect::LoadTopic(11)), "{effects:?}");
 }

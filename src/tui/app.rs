@@ -211,6 +211,11 @@ pub enum Overlay {
         lines: Vec<String>,
         action: Confirmable,
     },
+    /// The stale-reply guard: posts arrived or someone else is replying since the composer
+    /// opened. Send anyway, edit, or keep as a draft.
+    Stale {
+        lines: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -281,6 +286,12 @@ pub struct App {
     pub quit: bool,
     /// An award waiting for the badge catalogue to load: (username, reason).
     pub award_after_badges: Option<(String, Option<String>)>,
+    /// How the queue stays current: "live", or why it refreshes periodically instead.
+    pub live_status: Option<String>,
+    /// The pre-send check in flight, shown as a pending operation.
+    pub send_check_op: Option<OpId>,
+    /// Who else is writing a reply, by topic (from presence).
+    pub replying: HashMap<TopicId, Vec<String>>,
 }
 
 impl App {
@@ -356,6 +367,9 @@ impl App {
             dirty: true,
             quit: false,
             award_after_badges: None,
+            live_status: None,
+            send_check_op: None,
+            replying: HashMap::new(),
         }
     }
 
@@ -423,6 +437,37 @@ impl App {
             || self.views.iter().any(|v| v.loading)
             || self.thread.as_ref().is_some_and(|t| t.loading)
             || self.profile.as_ref().is_some_and(|p| p.board.is_loading())
+    }
+
+    /// Topics whose inside matters now: the open thread and the composer's topic.
+    pub fn watched_topics(&self) -> Vec<TopicId> {
+        let mut topics: Vec<TopicId> = self
+            .thread
+            .iter()
+            .map(|t| t.topic_id)
+            .chain(self.composer.iter().map(|c| c.topic_id))
+            .collect();
+        topics.sort_unstable();
+        topics.dedup();
+        topics
+    }
+
+    /// The topic this account announces itself as replying in.
+    pub fn replying_in(&self) -> Option<TopicId> {
+        self.composer.as_ref().map(|c| c.topic_id)
+    }
+
+    /// Others replying in a topic (never this account).
+    pub fn others_replying(&self, topic: TopicId) -> Vec<String> {
+        let me = self
+            .account
+            .as_ref()
+            .map(|a| a.username.as_str())
+            .unwrap_or(self.config.username.as_str());
+        self.replying
+            .get(&topic)
+            .map(|users| users.iter().filter(|u| u.as_str() != me).cloned().collect())
+            .unwrap_or_default()
     }
 
     pub fn set_status(&mut self, text: impl Into<String>, level: Level) {

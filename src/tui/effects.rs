@@ -66,6 +66,21 @@ impl Runner {
                 }
             }
             Effect::LoadBadges => self.spawn(async move { Msg::Badges(backend.badges().await) }),
+            Effect::CheckBeforeSend { topic_id } => self.spawn(async move {
+                let (topic, replying) =
+                    tokio::join!(backend.topic(topic_id), backend.replying(topic_id));
+                // A site without presence simply has nobody replying.
+                let replying = match replying {
+                    Ok(users) => Ok(users),
+                    Err(crate::backend::BackendError::Unsupported(_))
+                    | Err(crate::backend::BackendError::NotFound(_)) => Ok(Vec::new()),
+                    Err(e) => Err(e),
+                };
+                Msg::SendCheck {
+                    topic_id,
+                    result: topic.and_then(|t| replying.map(|r| (t, r))),
+                }
+            }),
             Effect::SendReply { op, reply } => {
                 let target = format!("topic {}", reply.topic_id);
                 let this = self.clone();

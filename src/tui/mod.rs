@@ -6,6 +6,7 @@ mod app;
 mod commands;
 mod effects;
 mod layout;
+mod live;
 mod msg;
 mod ops;
 mod terminal;
@@ -143,6 +144,9 @@ async fn console_loop(
     let mut connect_done = false;
     let mut session: Option<Session> = None;
     let mut runner: Option<effects::Runner> = None;
+    let mut presence: Option<live::PresenceKeeper> = None;
+    let (watch_tx, watch_rx) = tokio::sync::watch::channel(Vec::new());
+    let mut feed: Option<tokio::task::JoinHandle<()>> = None;
     // Effects asked for before the connection is up wait here.
     let mut queued: Vec<Effect> = Vec::new();
 
@@ -195,6 +199,16 @@ async fn console_loop(
                         });
                         effects.extend(app.init());
                         effects.append(&mut queued);
+                        let client_id = live::client_id();
+                        feed = Some(live::spawn_feed(
+                            s.backend.clone(),
+                            tx.clone(),
+                            watch_rx.clone(),
+                            client_id.clone(),
+                            s.settings.live_updates,
+                            Duration::from_secs(s.settings.refresh_secs.max(5)),
+                        ));
+                        presence = Some(live::PresenceKeeper::new(s.backend.clone(), client_id));
                         session = Some(s);
                     }
                     Err(e) => {
@@ -256,6 +270,16 @@ async fn console_loop(
                 _ => {}
             }
         }
+        // Tell the live feed which topics to watch, and announce presence while composing.
+        watch_tx.send_if_modified(|current| {
+            let wanted = app.watched_topics();
+            let changed = *current != wanted;
+            *current = wanted;
+            changed
+        });
+        if let Some(keeper) = presence.as_mut() {
+            keeper.reconcile(app.replying_in());
+        }
         if app.quit {
             break;
         }
@@ -263,6 +287,13 @@ async fn console_loop(
             draw_frame(term, &app)?;
             app.dirty = false;
         }
+    }
+    if let Some(feed) = feed {
+        feed.abort();
+    }
+    // Leave the presence channel before exiting, so colleagues stop seeing "replying".
+    if let Some(keeper) = presence {
+        keeper.shutdown().await;
     }
     Ok(session)
 }

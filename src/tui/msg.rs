@@ -43,6 +43,20 @@ pub enum Msg {
     },
     /// The external editor returned the text (or failed to start).
     EditorDone(std::result::Result<String, String>),
+    /// Changes on the site from the live feed.
+    Live(Vec<LiveEvent>),
+    /// The live feed is unavailable; the queue refreshes every `every` instead.
+    LiveFallback {
+        reason: String,
+        every: std::time::Duration,
+    },
+    /// Time for a periodic refresh (only while the live feed is unavailable).
+    PeriodicRefresh,
+    /// The topic as it is now, and who is replying, just before a reply is sent.
+    SendCheck {
+        topic_id: TopicId,
+        result: Result<(Topic, Vec<String>)>,
+    },
 }
 
 /// What a finished moderation action reports.
@@ -85,6 +99,10 @@ pub enum Effect {
     LoadTopic(TopicId),
     LoadBoard(String),
     LoadBadges,
+    /// Look at the topic once more before sending (the stale-reply guard).
+    CheckBeforeSend {
+        topic_id: TopicId,
+    },
     SendReply {
         op: OpId,
         reply: NewReply,

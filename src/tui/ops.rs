@@ -170,23 +170,143 @@ impl App {
             self.set_status("the reply is empty", Level::Warning);
             return Vec::new();
         }
+        let topic_id = composer.topic_id;
+        let op = self.start_op("checking the topic before sending");
+        self.send_check_op = Some(op);
+        vec![Effect::CheckBeforeSend { topic_id }]
+    }
+
+    /// The guard's verdict: new posts by others, or others replying, ask first.
+    pub(super) fn on_send_check(
+        &mut self,
+        topic_id: TopicId,
+        result: crate::backend::Result<(Topic, Vec<String>)>,
+    ) -> Vec<Effect> {
+        if let Some(op) = self.send_check_op.take() {
+            self.pending_ops.remove(&op);
+        }
+        let Some(composer) = self.composer.as_ref().filter(|c| c.topic_id == topic_id) else {
+            return Vec::new();
+        };
+        let me = self
+            .account
+            .as_ref()
+            .map(|a| a.username.clone())
+            .unwrap_or_else(|| self.config.username.clone());
+        let mut note = None;
+        let mut stale_lines = Vec::new();
+        match result {
+            Ok((topic, replying)) => {
+                let arrived: Vec<&Post> = topic
+                    .posts
+                    .iter()
+                    .filter(|p| p.post_number > composer.seen_post_number && p.author.username != me)
+                    .collect();
+                for p in arrived.iter().take(5) {
+                    let rendered = crate::text::render_html(&p.cooked, 60, &crate::text::PostStyles::plain());
+                    let first: String = rendered
+                        .lines
+                        .first()
+                        .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+                        .unwrap_or_default();
+                    stale_lines.push(format!(
+                        "#{} by {}: {}",
+                        p.post_number,
+                        sanitize_line(&p.author.username),
+                        first
+                    ));
+                }
+                let others: Vec<String> = replying.into_iter().filter(|u| *u != me).collect();
+                if !others.is_empty() {
+                    stale_lines.push(format!("replying now: {}", sanitize_line(&others.join(", "))));
+                }
+                if !arrived.is_empty() {
+                    stale_lines.insert(
+                        0,
+                        format!("{} new post(s) since you started writing:", arrived.len()),
+                    );
+                }
+                // Keep the thread current with what the guard saw.
+                if let Some(thread) = self.thread.as_mut().filter(|t| t.topic_id == topic_id) {
+                    thread.topic = Some(topic);
+                }
+                self.rerender_thread();
+            }
+            Err(e) => note = Some(format!("(could not check for new posts: {e})")),
+        }
+        let Some(composer) = self.composer.as_ref() else {
+            return Vec::new();
+        };
+        if !stale_lines.is_empty() {
+            stale_lines.push(String::new());
+            stale_lines.push("y send anyway · e edit · d keep as draft".into());
+            self.overlay = Some(Overlay::Stale { lines: stale_lines });
+            return Vec::new();
+        }
+        let text = composer.text();
         let target = match composer.reply_to {
             Some(n) => format!("in reply to post #{n}"),
             None => "to the topic".to_string(),
         };
         let first_line: String = text.lines().next().unwrap_or("").chars().take(60).collect();
+        let mut lines = vec![
+            format!(
+                "Post to «{}» {target}?",
+                sanitize_line(&composer.topic_title)
+            ),
+            format!("{} characters: {first_line}…", text.chars().count()),
+        ];
+        lines.extend(note);
         self.overlay = Some(Overlay::Confirm {
             title: "Send reply".into(),
-            lines: vec![
-                format!(
-                    "Post to «{}» {target}?",
-                    sanitize_line(&composer.topic_title)
-                ),
-                format!("{} characters: {first_line}…", text.chars().count()),
-            ],
+            lines,
             action: Confirmable::SendReply,
         });
         Vec::new()
+    }
+
+    /// Keys of the stale-reply guard.
+    pub(super) fn stale_key(&mut self, key: crossterm::event::KeyEvent) -> Vec<Effect> {
+        use crossterm::event::KeyCode;
+        match key.code {
+            KeyCode::Char('y') => {
+                self.overlay = None;
+                // Mark what was seen, so the guard does not ask twice for the same posts.
+                let highest = self
+                    .thread
+                    .as_ref()
+                    .and_then(|t| t.topic.as_ref())
+                    .and_then(|t| t.posts.iter().map(|p| p.post_number).max());
+                if let (Some(c), Some(h)) = (self.composer.as_mut(), highest) {
+                    c.seen_post_number = c.seen_post_number.max(h);
+                }
+                self.confirmed(Confirmable::SendReply)
+            }
+            KeyCode::Char('d') => {
+                self.overlay = None;
+                self.close_composer(true);
+                Vec::new()
+            }
+            KeyCode::Char('e') | KeyCode::Esc | KeyCode::Char('n') => {
+                self.overlay = None;
+                self.focus = Pane::Composer;
+                // Editing now: what arrived has been seen.
+                let highest = self
+                    .thread
+                    .as_ref()
+                    .and_then(|t| t.topic.as_ref())
+                    .and_then(|t| t.posts.iter().map(|p| p.post_number).max());
+                if let (Some(c), Some(h)) = (self.composer.as_mut(), highest) {
+                    c.seen_post_number = c.seen_post_number.max(h);
+                }
+                self.save_draft();
+                Vec::new()
+            }
+            _ => {
+                self.dirty = false;
+                Vec::new()
+            }
+        }
     }
 
     // ---- accept / unaccept ---------------------------------------------------------------

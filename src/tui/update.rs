@@ -95,7 +95,65 @@ impl App {
                 }
                 Vec::new()
             }
+            Msg::Live(events) => self.on_live(events),
+            Msg::LiveFallback { reason, every } => {
+                self.live_status = Some(format!("refresh every {}s", every.as_secs()));
+                self.set_status(
+                    format!("live updates unavailable ({reason}); refreshing every {}s", every.as_secs()),
+                    Level::Warning,
+                );
+                Vec::new()
+            }
+            Msg::PeriodicRefresh => self.reload_loaded_views(),
+            Msg::SendCheck { topic_id, result } => self.on_send_check(topic_id, result),
         }
+    }
+
+    fn on_live(&mut self, events: Vec<LiveEvent>) -> Vec<Effect> {
+        if self.live_status.is_none() {
+            self.live_status = Some("live".into());
+        }
+        let mut lists_changed = false;
+        let mut effects = Vec::new();
+        for event in events {
+            match event {
+                LiveEvent::TopicListChanged { .. } => lists_changed = true,
+                LiveEvent::TopicChanged { topic_id, .. } => {
+                    lists_changed = true;
+                    if let Some(thread) = self.thread.as_mut().filter(|t| t.topic_id == topic_id) {
+                        if !thread.loading {
+                            thread.loading = true;
+                            effects.push(Effect::LoadTopic(topic_id));
+                        }
+                    }
+                }
+                LiveEvent::Replying {
+                    topic_id,
+                    usernames,
+                } => {
+                    if usernames.is_empty() {
+                        self.replying.remove(&topic_id);
+                    } else {
+                        self.replying.insert(topic_id, usernames);
+                    }
+                }
+            }
+        }
+        if lists_changed {
+            effects.extend(self.reload_loaded_views());
+        }
+        effects
+    }
+
+    /// Quietly reloads every view already shown once (selection is kept by topic id).
+    pub(super) fn reload_loaded_views(&mut self) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        for i in 0..self.views.len() {
+            if self.views[i].loaded || i == self.active_view {
+                effects.extend(self.reload_view(i));
+            }
+        }
+        effects
     }
 
     pub fn resize(&mut self, w: u16, h: u16) {
@@ -127,6 +185,9 @@ impl App {
         }
         if self.filter_active && self.overlay.is_none() {
             return self.filter_key(key);
+        }
+        if matches!(self.overlay, Some(Overlay::Stale { .. })) {
+            return self.stale_key(key);
         }
         if self.text_overlay_open() {
             let plain = !key

@@ -69,6 +69,19 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             )));
             frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }), inner);
         }
+        Some(Overlay::Stale { lines }) => {
+            let height = lines.len() as u16 + 2;
+            let rect = centered(area, 80, height);
+            frame.render_widget(Clear, rect);
+            let block = dialog_block(theme, "The topic moved on while you wrote");
+            let inner = block.inner(rect);
+            frame.render_widget(block, rect);
+            let text: Vec<Line> = lines
+                .iter()
+                .map(|l| Line::from(Span::styled(fit(l, inner.width as usize), theme.style(Slot::Warning))))
+                .collect();
+            frame.render_widget(Paragraph::new(text), inner);
+        }
         None => {}
     }
     pending_keys(frame, app, area);

@@ -83,6 +83,10 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             if t.closed {
                 title = format!("🔒 {title}");
             }
+            let others = app.others_replying(t.id);
+            if !others.is_empty() {
+                title = format!("✎{} {title}", sanitize_line(&others[0]));
+            }
             let mut cells = vec![
                 Cell::from(Span::styled(clock, clock_style)),
             ];

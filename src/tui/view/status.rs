@@ -58,6 +58,11 @@ pub fn bar(frame: &mut Frame, app: &App, area: Rect) {
         Span::styled(who, theme.style(Slot::StatusBar)),
         Span::styled(format!(" {} ", fit(&site, 24)), theme.style(Slot::Muted)),
     ];
+    if let Some(live) = &app.live_status {
+        let glyph = if live == "live" { "● live" } else { "○ " };
+        let text = if live == "live" { glyph.to_string() } else { format!("{glyph}{live}") };
+        spans.push(Span::styled(format!("{text} "), theme.style(Slot::Muted)));
+    }
     let used: usize = spans.iter().map(|s| s.width()).sum();
 
     let (middle, style) = if !app.pending_keys.is_empty() {
