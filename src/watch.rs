@@ -1,6 +1,7 @@
 //! `modterm watch`: one line per queue change (a topic entered or left the view, and why)
-//! until interrupted. Refreshes the view periodically and diffs it; the interval is the
-//! config's `refresh_secs` (MODTERM_WATCH_SECS overrides it, for scripts and tests).
+//! until interrupted. Follows the site's live feed and re-reads the view when it reports a
+//! change; without a feed it refreshes every `refresh_secs` from config (MODTERM_WATCH_SECS
+//! overrides it, for scripts and tests). Each snapshot is diffed against the last one.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -9,7 +10,8 @@ use serde::Serialize;
 
 use crate::cli::{collect_topics, CliError};
 use crate::connect::Session;
-use crate::domain::{QueueView, TopicId, TopicSummary};
+use crate::backend::BackendError;
+use crate::domain::{LiveCursor, QueueView, TopicId, TopicSummary};
 use crate::text::sanitize_line;
 
 #[derive(Debug, Serialize, PartialEq, Eq)]
@@ -82,10 +84,45 @@ pub async fn run(session: &Session, view: &str, json: bool) -> Result<(), CliErr
     }
     let mut ticker = tokio::time::interval(interval);
     ticker.tick().await;
+    // Follow the live feed where the site has one; otherwise refresh every `interval`.
+    let mut live = session.settings.live_updates;
+    let mut cursor = LiveCursor {
+        client_id: format!("modterm-watch-{}", std::process::id()),
+        ..LiveCursor::default()
+    };
     loop {
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => return Ok(()),
-            _ = ticker.tick() => {}
+        if live {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => return Ok(()),
+                result = session.backend.live_poll(&mut cursor, &[]) => match result {
+                    Ok(events) if events.is_empty() => continue,
+                    Ok(_) => {}
+                    Err(e @ (BackendError::Unsupported(_) | BackendError::NotFound(_)
+                        | BackendError::Forbidden(_) | BackendError::NotSignedIn(_))) => {
+                        eprintln!(
+                            "modterm watch: live updates unavailable ({}); refreshing every {}s",
+                            sanitize_line(&e.to_string()),
+                            interval.as_secs_f64()
+                        );
+                        live = false;
+                        continue;
+                    }
+                    Err(BackendError::RateLimited { wait, .. }) => {
+                        tokio::time::sleep(wait).await;
+                        continue;
+                    }
+                    Err(e) => {
+                        eprintln!("modterm watch: {}", sanitize_line(&e.to_string()));
+                        tokio::time::sleep(Duration::from_secs(2)).await;
+                        continue;
+                    }
+                },
+            }
+        } else {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => return Ok(()),
+                _ = ticker.tick() => {}
+            }
         }
         let next = match collect_topics(session, view.clone(), None, 500).await {
             Ok(topics) => snapshot(topics),
