@@ -417,7 +417,7 @@ pub fn user_badges(resp: UserBadgesResponse) -> Vec<GrantedBadge> {
         .into_iter()
         .filter_map(|ub| granted(ub, &badges, &users))
         .collect();
-    out.sort_by(|a, b| b.granted_at.cmp(&a.granted_at));
+    out.sort_by_key(|b| std::cmp::Reverse(b.granted_at));
     out
 }
 
@@ -558,7 +558,7 @@ pub fn merge_activity(mut items: Vec<Activity>, solutions: Vec<Activity>) -> Vec
             items.push(s);
         }
     }
-    items.sort_by(|a, b| b.at.cmp(&a.at));
+    items.sort_by_key(|b| std::cmp::Reverse(b.at));
     items
 }
 

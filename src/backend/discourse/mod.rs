@@ -339,7 +339,7 @@ impl Discourse {
                 other => other,
             })?;
         let mut items = decode::private_messages(&body)?;
-        items.sort_by(|a, b| b.at.cmp(&a.at));
+        items.sort_by_key(|b| std::cmp::Reverse(b.at));
         Ok(items)
     }
 
@@ -367,7 +367,7 @@ impl Discourse {
             };
             items.extend(decode::chat_messages(&body, &title, username)?);
         }
-        items.sort_by(|a, b| b.at.cmp(&a.at));
+        items.sort_by_key(|b| std::cmp::Reverse(b.at));
         Ok(items)
     }
 
