@@ -82,7 +82,10 @@ async fn anonymous_reads_work_and_writes_need_login() {
             reqwest::Method::POST,
             "/posts.json",
             None,
-            Body::Form(&[("topic_id", "1"), ("raw", "A perfectly long enough reply body.")]),
+            Body::Form(&[
+                ("topic_id", "1"),
+                ("raw", "A perfectly long enough reply body."),
+            ]),
         )
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
@@ -102,7 +105,14 @@ async fn site_and_categories() {
         .iter()
         .filter_map(|c| c["name"].as_str())
         .collect();
-    for n in ["Mobile", "Broadband & Wi-Fi", "TV & Streaming", "Billing", "Devices", "Community Lounge"] {
+    for n in [
+        "Mobile",
+        "Broadband & Wi-Fi",
+        "TV & Streaming",
+        "Billing",
+        "Devices",
+        "Community Lounge",
+    ] {
         assert!(names.contains(&n), "{n} missing from {names:?}");
     }
     let (s, v) = sb.get("/categories.json", None).await;
@@ -122,14 +132,27 @@ async fn latest_lists_paginate_and_sideload_users() {
     assert_eq!(tl["topics"].as_array().unwrap().len(), 30);
     assert_eq!(tl["more_topics_url"], "/latest?page=1");
     // every poster resolves through users[]
-    let users: Vec<i64> = v["users"].as_array().unwrap().iter().filter_map(|u| u["id"].as_i64()).collect();
+    let users: Vec<i64> = v["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|u| u["id"].as_i64())
+        .collect();
     for t in tl["topics"].as_array().unwrap() {
         for p in t["posters"].as_array().unwrap() {
-            assert!(users.contains(&p["user_id"].as_i64().unwrap()), "poster {p} not side-loaded");
+            assert!(
+                users.contains(&p["user_id"].as_i64().unwrap()),
+                "poster {p} not side-loaded"
+            );
         }
     }
     // bumped order, newest first
-    let bumped: Vec<&str> = tl["topics"].as_array().unwrap().iter().map(|t| t["bumped_at"].as_str().unwrap()).collect();
+    let bumped: Vec<&str> = tl["topics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["bumped_at"].as_str().unwrap())
+        .collect();
     let mut sorted = bumped.clone();
     sorted.sort_by(|a, b| b.cmp(a));
     assert_eq!(bumped, sorted);
@@ -137,7 +160,10 @@ async fn latest_lists_paginate_and_sideload_users() {
     // per_page and the last page
     let (_, v) = sb.get("/latest.json?per_page=100&page=0", None).await;
     assert_eq!(v["topic_list"]["topics"].as_array().unwrap().len(), 100);
-    assert!(v["topic_list"]["more_topics_url"].as_str().unwrap().contains("page=1"));
+    assert!(v["topic_list"]["more_topics_url"]
+        .as_str()
+        .unwrap()
+        .contains("page=1"));
     let (_, v) = sb.get("/latest.json?per_page=70&page=4", None).await;
     let n = v["topic_list"]["topics"].as_array().unwrap().len();
     assert!(n > 0 && n < 70, "last page has {n}");
@@ -152,43 +178,86 @@ async fn latest_lists_paginate_and_sideload_users() {
 #[tokio::test]
 async fn latest_filters_and_orders() {
     let sb = start().await;
-    let (_, v) = sb.get("/latest.json?max_posts=1&order=created&per_page=100", Some("admin")).await;
+    let (_, v) = sb
+        .get(
+            "/latest.json?max_posts=1&order=created&per_page=100",
+            Some("admin"),
+        )
+        .await;
     let topics = v["topic_list"]["topics"].as_array().unwrap();
     assert!(topics.len() >= 60, "only {} unanswered", topics.len());
     assert!(topics.iter().all(|t| t["posts_count"] == 1));
-    let created: Vec<&str> = topics.iter().map(|t| t["created_at"].as_str().unwrap()).collect();
+    let created: Vec<&str> = topics
+        .iter()
+        .map(|t| t["created_at"].as_str().unwrap())
+        .collect();
     let mut sorted = created.clone();
     sorted.sort_by(|a, b| b.cmp(a));
     assert_eq!(created, sorted);
     // ascending
-    let (_, v) = sb.get("/latest.json?max_posts=1&order=created&ascending=true", None).await;
-    let c: Vec<&str> = v["topic_list"]["topics"].as_array().unwrap().iter().map(|t| t["created_at"].as_str().unwrap()).collect();
+    let (_, v) = sb
+        .get(
+            "/latest.json?max_posts=1&order=created&ascending=true",
+            None,
+        )
+        .await;
+    let c: Vec<&str> = v["topic_list"]["topics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["created_at"].as_str().unwrap())
+        .collect();
     let mut s2 = c.clone();
     s2.sort();
     assert_eq!(c, s2);
     // min_posts
     let (_, v) = sb.get("/latest.json?min_posts=5", None).await;
-    assert!(v["topic_list"]["topics"].as_array().unwrap().iter().all(|t| t["posts_count"].as_i64().unwrap() >= 5));
+    assert!(v["topic_list"]["topics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|t| t["posts_count"].as_i64().unwrap() >= 5));
     // order by posts
     let (_, v) = sb.get("/latest.json?order=posts", None).await;
-    let counts: Vec<i64> = v["topic_list"]["topics"].as_array().unwrap().iter().map(|t| t["posts_count"].as_i64().unwrap()).collect();
+    let counts: Vec<i64> = v["topic_list"]["topics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["posts_count"].as_i64().unwrap())
+        .collect();
     assert!(counts.windows(2).all(|w| w[0] >= w[1]));
     // category by slug and id
     let (_, v) = sb.get("/latest.json?category=billing", None).await;
-    assert!(v["topic_list"]["topics"].as_array().unwrap().iter().all(|t| t["category_id"] == 5));
+    assert!(v["topic_list"]["topics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|t| t["category_id"] == 5));
     let (_, v2) = sb.get("/latest.json?category=5", None).await;
     assert_eq!(TestSandbox::topic_ids(&v), TestSandbox::topic_ids(&v2));
     // status and solved
     let (_, v) = sb.get("/latest.json?status=closed", None).await;
-    assert!(v["topic_list"]["topics"].as_array().unwrap().iter().all(|t| t["closed"] == true));
+    assert!(v["topic_list"]["topics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|t| t["closed"] == true));
     let (_, v) = sb.get("/latest.json?status=solved", None).await;
     let solved = v["topic_list"]["topics"].as_array().unwrap();
     assert!(!solved.is_empty());
     assert!(solved.iter().all(|t| t["has_accepted_answer"] == true));
     let (_, v) = sb.get("/latest.json?solved=no", None).await;
-    assert!(v["topic_list"]["topics"].as_array().unwrap().iter().all(|t| t["has_accepted_answer"] == false));
+    assert!(v["topic_list"]["topics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|t| t["has_accepted_answer"] == false));
     let (_, v) = sb.get("/latest.json?solved=yes", None).await;
-    assert!(v["topic_list"]["topics"].as_array().unwrap().iter().all(|t| t["has_accepted_answer"] == true));
+    assert!(v["topic_list"]["topics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|t| t["has_accepted_answer"] == true));
     // unknown category
     let (s, v) = sb.get("/latest.json?category=nope", None).await;
     assert_not_found(s, &v);
@@ -197,14 +266,17 @@ async fn latest_filters_and_orders() {
 #[tokio::test]
 async fn unanswered_ages_cover_the_response_targets() {
     let sb = start().await;
-    let (_, v) = sb.get("/latest.json?max_posts=1&order=created&per_page=100", None).await;
+    let (_, v) = sb
+        .get("/latest.json?max_posts=1&order=created&per_page=100", None)
+        .await;
     let now = chrono::Utc::now();
     let ages: Vec<i64> = v["topic_list"]["topics"]
         .as_array()
         .unwrap()
         .iter()
         .map(|t| {
-            let at = chrono::DateTime::parse_from_rfc3339(t["created_at"].as_str().unwrap()).unwrap();
+            let at =
+                chrono::DateTime::parse_from_rfc3339(t["created_at"].as_str().unwrap()).unwrap();
             (now - at.with_timezone(&chrono::Utc)).num_seconds() / 60
         })
         .collect();
@@ -218,21 +290,46 @@ async fn unanswered_ages_cover_the_response_targets() {
 #[tokio::test]
 async fn filter_query_language() {
     let sb = start().await;
-    let (s, v) = sb.get("/filter.json?q=status:open%20posts-max:1%20order:created", None).await;
+    let (s, v) = sb
+        .get(
+            "/filter.json?q=status:open%20posts-max:1%20order:created",
+            None,
+        )
+        .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     let topics = v["topic_list"]["topics"].as_array().unwrap();
     assert!(!topics.is_empty());
-    assert!(topics.iter().all(|t| t["posts_count"] == 1 && t["closed"] == false));
+    assert!(topics
+        .iter()
+        .all(|t| t["posts_count"] == 1 && t["closed"] == false));
     assert_eq!(v["topic_list"]["per_page"], 30);
     if topics.len() == 30 {
-        assert!(v["topic_list"]["more_topics_url"].as_str().unwrap().starts_with("/filter?q="));
+        assert!(v["topic_list"]["more_topics_url"]
+            .as_str()
+            .unwrap()
+            .starts_with("/filter?q="));
     }
-    let (_, v) = sb.get("/filter.json?q=category:mobile%20posts-min:3", None).await;
-    assert!(v["topic_list"]["topics"].as_array().unwrap().iter().all(|t| t["category_id"] == 2 && t["posts_count"].as_i64().unwrap() >= 3));
+    let (_, v) = sb
+        .get("/filter.json?q=category:mobile%20posts-min:3", None)
+        .await;
+    assert!(v["topic_list"]["topics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|t| t["category_id"] == 2 && t["posts_count"].as_i64().unwrap() >= 3));
     let (_, v) = sb.get("/filter.json?q=status:solved", None).await;
-    assert!(v["topic_list"]["topics"].as_array().unwrap().iter().all(|t| t["has_accepted_answer"] == true));
+    assert!(v["topic_list"]["topics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|t| t["has_accepted_answer"] == true));
     let (_, v) = sb.get("/filter.json?q=order:created-asc", None).await;
-    let c: Vec<&str> = v["topic_list"]["topics"].as_array().unwrap().iter().map(|t| t["created_at"].as_str().unwrap()).collect();
+    let c: Vec<&str> = v["topic_list"]["topics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["created_at"].as_str().unwrap())
+        .collect();
     let mut s2 = c.clone();
     s2.sort();
     assert_eq!(c, s2);
@@ -243,7 +340,9 @@ async fn filter_query_language() {
 #[tokio::test]
 async fn topic_show_chunks_stream_and_rights() {
     let sb = start().await;
-    let (_, v) = sb.get("/latest.json?min_posts=45&per_page=5", Some("admin")).await;
+    let (_, v) = sb
+        .get("/latest.json?min_posts=45&per_page=5", Some("admin"))
+        .await;
     let t = &v["topic_list"]["topics"][0];
     let id = t["id"].as_i64().expect("a long topic exists");
     let slug = t["slug"].as_str().unwrap().to_string();
@@ -254,7 +353,9 @@ async fn topic_show_chunks_stream_and_rights() {
     assert_eq!(topic["chunk_size"], 20);
     assert_eq!(topic["details"]["can_move_posts"], false);
     assert_eq!(topic["details"]["can_create_post"], true);
-    let (s, page3) = sb.get(&format!("/t/{id}.json?page=3"), Some("member_mia")).await;
+    let (s, page3) = sb
+        .get(&format!("/t/{id}.json?page=3"), Some("member_mia"))
+        .await;
     assert_eq!(s, StatusCode::OK);
     let first_of_3 = page3["post_stream"]["posts"][0]["id"].clone();
     assert_eq!(first_of_3, stream[40]);
@@ -271,10 +372,18 @@ async fn topic_show_chunks_stream_and_rights() {
     let a = stream[21].as_i64().unwrap();
     let b = stream[30].as_i64().unwrap();
     let (s, v) = sb
-        .get(&format!("/t/{id}/posts.json?post_ids[]={a}&post_ids[]={b}"), None)
+        .get(
+            &format!("/t/{id}/posts.json?post_ids[]={a}&post_ids[]={b}"),
+            None,
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
-    let ids: Vec<i64> = v["post_stream"]["posts"].as_array().unwrap().iter().map(|p| p["id"].as_i64().unwrap()).collect();
+    let ids: Vec<i64> = v["post_stream"]["posts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_i64().unwrap())
+        .collect();
     assert_eq!(ids, vec![a, b]);
     assert_eq!(v["id"], id);
     let (s, v) = sb.get("/t/999999.json", None).await;
@@ -284,7 +393,9 @@ async fn topic_show_chunks_stream_and_rights() {
 #[tokio::test]
 async fn solved_fields_on_posts_and_topic() {
     let sb = start().await;
-    let (_, v) = sb.get("/latest.json?status=solved&per_page=100", None).await;
+    let (_, v) = sb
+        .get("/latest.json?status=solved&per_page=100", None)
+        .await;
     let topics = v["topic_list"]["topics"].as_array().unwrap();
     // find a solved topic not authored by mia
     let id = topics[0]["id"].as_i64().unwrap();
@@ -306,7 +417,11 @@ async fn solved_fields_on_posts_and_topic() {
     }
     // anonymous cannot accept anything
     let anon = sb.topic(id, None).await;
-    assert!(anon["post_stream"]["posts"].as_array().unwrap().iter().all(|p| p["can_accept_answer"] == false));
+    assert!(anon["post_stream"]["posts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| p["can_accept_answer"] == false));
 }
 
 #[tokio::test]
@@ -318,14 +433,26 @@ async fn badges_and_user_badges() {
     assert!(badges.len() > 50, "{}", badges.len());
     assert!(badges.iter().any(|b| b["manually_grantable"] == true));
     assert!(badges.iter().all(|b| b["enabled"] == true));
-    let types: Vec<&str> = v["badge_types"].as_array().unwrap().iter().filter_map(|t| t["name"].as_str()).collect();
+    let types: Vec<&str> = v["badge_types"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["name"].as_str())
+        .collect();
     assert_eq!(types, vec!["Gold", "Silver", "Bronze"]);
     let (s, v) = sb.get("/user-badges/member_mia.json", None).await;
     assert_eq!(s, StatusCode::OK);
     let ub = v["user_badges"].as_array().unwrap();
     assert!(ub.len() >= 5);
-    let ids: Vec<i64> = v["badges"].as_array().unwrap().iter().map(|b| b["id"].as_i64().unwrap()).collect();
-    assert!(ub.iter().all(|u| ids.contains(&u["badge_id"].as_i64().unwrap())));
+    let ids: Vec<i64> = v["badges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["id"].as_i64().unwrap())
+        .collect();
+    assert!(ub
+        .iter()
+        .all(|u| ids.contains(&u["badge_id"].as_i64().unwrap())));
     let (s, v) = sb.get("/user-badges/nobody_at_all.json", None).await;
     assert_not_found(s, &v);
 }
@@ -336,10 +463,23 @@ async fn profile_hides_staff_fields_from_members() {
     let (s, staff) = sb.get("/u/member_mia.json", Some("mod_anna")).await;
     assert_eq!(s, StatusCode::OK);
     assert!(staff["user"].get("post_count").is_some());
-    assert!(staff["user"].get("associated_accounts").is_none(), "only the user sees linked accounts");
+    assert!(
+        staff["user"].get("associated_accounts").is_none(),
+        "only the user sees linked accounts"
+    );
     let (_, other) = sb.get("/u/member_mia.json", Some("leader_luca")).await;
-    for f in ["post_count", "can_be_deleted", "suspend_reason", "email", "associated_accounts", "second_factor_enabled"] {
-        assert!(other["user"].get(f).is_none(), "{f} leaked to a non-staff viewer");
+    for f in [
+        "post_count",
+        "can_be_deleted",
+        "suspend_reason",
+        "email",
+        "associated_accounts",
+        "second_factor_enabled",
+    ] {
+        assert!(
+            other["user"].get(f).is_none(),
+            "{f} leaked to a non-staff viewer"
+        );
     }
     let (_, me) = sb.get("/u/member_mia.json", Some("member_mia")).await;
     assert!(me["user"]["associated_accounts"].as_array().unwrap().len() >= 3);
@@ -354,19 +494,38 @@ async fn summary_actions_and_solutions_of_mia() {
     let (s, v) = sb.get("/u/member_mia/summary.json", None).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     let us = &v["user_summary"];
-    for f in ["likes_given", "likes_received", "topic_count", "post_count", "days_visited", "time_read", "solved_count"] {
+    for f in [
+        "likes_given",
+        "likes_received",
+        "topic_count",
+        "post_count",
+        "days_visited",
+        "time_read",
+        "solved_count",
+    ] {
         assert!(us[f].as_i64().unwrap() > 0, "{f} = {}", us[f]);
     }
-    let (s, v) = sb.get("/user_actions.json?username=member_mia&filter=4,5&offset=0&limit=5", None).await;
+    let (s, v) = sb
+        .get(
+            "/user_actions.json?username=member_mia&filter=4,5&offset=0&limit=5",
+            None,
+        )
+        .await;
     assert_eq!(s, StatusCode::OK);
     let acts = v["user_actions"].as_array().unwrap();
     assert_eq!(acts.len(), 5);
-    assert!(acts.iter().all(|a| a["action_type"] == 4 || a["action_type"] == 5));
-    let (_, v) = sb.get("/user_actions.json?username=member_mia&filter=1", None).await;
+    assert!(acts
+        .iter()
+        .all(|a| a["action_type"] == 4 || a["action_type"] == 5));
+    let (_, v) = sb
+        .get("/user_actions.json?username=member_mia&filter=1", None)
+        .await;
     assert!(!v["user_actions"].as_array().unwrap().is_empty());
     let (s, v) = sb.get("/user_actions.json", None).await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
-    let (s, v) = sb.get("/solution/by_user.json?username=member_mia", None).await;
+    let (s, v) = sb
+        .get("/solution/by_user.json?username=member_mia", None)
+        .await;
     assert_eq!(s, StatusCode::OK);
     let sol = v["user_solved_posts"].as_array().unwrap();
     assert!(!sol.is_empty());
@@ -378,28 +537,46 @@ async fn admin_user_is_staff_only_and_shows_linked_accounts() {
     let sb = start().await;
     let (_, me) = sb.get("/session/current.json", Some("member_mia")).await;
     let id = me["current_user"]["id"].as_i64().unwrap();
-    let (s, v) = sb.get(&format!("/admin/users/{id}.json"), Some("mod_anna")).await;
+    let (s, v) = sb
+        .get(&format!("/admin/users/{id}.json"), Some("mod_anna"))
+        .await;
     assert_eq!(s, StatusCode::OK, "{v}");
-    assert!(v["external_ids"]["google"].is_string(), "{}", v["external_ids"]);
+    assert!(
+        v["external_ids"]["google"].is_string(),
+        "{}",
+        v["external_ids"]
+    );
     assert!(v["external_ids"]["facebook"].is_string());
     assert!(v["external_ids"]["twitter"].is_string());
-    for f in ["flags_given_count", "flags_received_count", "warnings_received_count"] {
+    for f in [
+        "flags_given_count",
+        "flags_received_count",
+        "warnings_received_count",
+    ] {
         assert!(v[f].is_i64(), "{f}");
     }
     assert!(v["flags_given_count"].as_i64().unwrap() >= 1);
     assert!(v["penalty_counts"]["suspended"].is_i64());
     assert!(v.get("ip_address").is_none(), "moderators don't see IPs");
-    let (_, v) = sb.get(&format!("/admin/users/{id}.json"), Some("admin")).await;
+    let (_, v) = sb
+        .get(&format!("/admin/users/{id}.json"), Some("admin"))
+        .await;
     assert!(v.get("ip_address").is_some());
-    let (s, v) = sb.get(&format!("/admin/users/{id}.json"), Some("member_mia")).await;
+    let (s, v) = sb
+        .get(&format!("/admin/users/{id}.json"), Some("member_mia"))
+        .await;
     assert_invalid_access(s, &v);
-    let (s, v) = sb.get(&format!("/admin/users/{id}.json"), Some("leader_luca")).await;
+    let (s, v) = sb
+        .get(&format!("/admin/users/{id}.json"), Some("leader_luca"))
+        .await;
     assert_invalid_access(s, &v);
     // some members are suspended or silenced
     let mut suspended = 0;
     let mut silenced = 0;
     for uid in 11..40 {
-        let (_, v) = sb.get(&format!("/admin/users/{uid}.json"), Some("admin")).await;
+        let (_, v) = sb
+            .get(&format!("/admin/users/{uid}.json"), Some("admin"))
+            .await;
         if v["suspended_till"].is_string() {
             assert!(v["full_suspend_reason"].is_string());
             suspended += 1;
@@ -414,17 +591,36 @@ async fn admin_user_is_staff_only_and_shows_linked_accounts() {
 #[tokio::test]
 async fn private_messages_admin_or_self_only() {
     let sb = start().await;
-    let (s, v) = sb.get("/topics/private-messages/member_mia.json", Some("member_mia")).await;
+    let (s, v) = sb
+        .get(
+            "/topics/private-messages/member_mia.json",
+            Some("member_mia"),
+        )
+        .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert!(v["topic_list"]["topics"].as_array().unwrap().len() >= 3);
-    let (s, _) = sb.get("/topics/private-messages/member_mia.json", Some("admin")).await;
+    let (s, _) = sb
+        .get("/topics/private-messages/member_mia.json", Some("admin"))
+        .await;
     assert_eq!(s, StatusCode::OK);
-    let (s, v) = sb.get("/topics/private-messages/member_mia.json", Some("mod_anna")).await;
+    let (s, v) = sb
+        .get("/topics/private-messages/member_mia.json", Some("mod_anna"))
+        .await;
     assert_invalid_access(s, &v);
-    let (s, v) = sb.get("/topics/private-messages/member_mia.json", Some("leader_luca")).await;
+    let (s, v) = sb
+        .get(
+            "/topics/private-messages/member_mia.json",
+            Some("leader_luca"),
+        )
+        .await;
     assert_invalid_access(s, &v);
     // PMs never show up in public lists, and their topics are closed to others
-    let (_, v) = sb.get("/topics/private-messages/member_mia.json", Some("member_mia")).await;
+    let (_, v) = sb
+        .get(
+            "/topics/private-messages/member_mia.json",
+            Some("member_mia"),
+        )
+        .await;
     let pm = v["topic_list"]["topics"][0]["id"].as_i64().unwrap();
     let (s, v) = sb.get(&format!("/t/{pm}.json"), Some("mod_ben")).await;
     assert_invalid_access(s, &v);
@@ -442,13 +638,24 @@ async fn chat_channels_and_messages() {
     for c in channels {
         let id = c["id"].as_i64().unwrap();
         let (s, m) = sb
-            .get(&format!("/chat/api/channels/{id}/messages.json?page_size=200&direction=past"), Some("member_mia"))
+            .get(
+                &format!("/chat/api/channels/{id}/messages.json?page_size=200&direction=past"),
+                Some("member_mia"),
+            )
             .await;
         assert_eq!(s, StatusCode::OK);
         let msgs = m["messages"].as_array().unwrap();
-        assert!(msgs.iter().any(|x| x["user"]["username"] == "member_mia"), "mia silent in {id}");
+        assert!(
+            msgs.iter().any(|x| x["user"]["username"] == "member_mia"),
+            "mia silent in {id}"
+        );
     }
-    let (_, m) = sb.get("/chat/api/channels/1/messages.json?page_size=10", Some("admin")).await;
+    let (_, m) = sb
+        .get(
+            "/chat/api/channels/1/messages.json?page_size=10",
+            Some("admin"),
+        )
+        .await;
     let msgs = m["messages"].as_array().unwrap();
     assert_eq!(msgs.len(), 10);
     assert_eq!(m["meta"]["can_load_more_past"], true);
@@ -456,8 +663,14 @@ async fn chat_channels_and_messages() {
     let (_, older) = sb
         .get(&format!("/chat/api/channels/1/messages.json?page_size=10&direction=past&target_message_id={first}"), Some("admin"))
         .await;
-    assert!(older["messages"].as_array().unwrap().iter().all(|x| x["id"].as_i64().unwrap() < first));
-    let (s, v) = sb.get("/chat/api/channels/99/messages.json", Some("admin")).await;
+    assert!(older["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|x| x["id"].as_i64().unwrap() < first));
+    let (s, v) = sb
+        .get("/chat/api/channels/99/messages.json", Some("admin"))
+        .await;
     assert_not_found(s, &v);
 }
 
@@ -485,7 +698,9 @@ async fn hostile_content_is_present_in_an_unanswered_topic() {
     for t in v["topic_list"]["topics"].as_array().unwrap() {
         let id = t["id"].as_i64().unwrap();
         let topic = sb.topic(id, None).await;
-        let cooked = topic["post_stream"]["posts"][0]["cooked"].as_str().unwrap_or("");
+        let cooked = topic["post_stream"]["posts"][0]["cooked"]
+            .as_str()
+            .unwrap_or("");
         if cooked.contains('\u{1b}') && cooked.contains('\u{202e}') {
             found = true;
             break;

@@ -8,7 +8,8 @@ use super::lists::basic_user;
 use super::server::{ApiError, ApiResult, Ctx, INVALID_ACCESS};
 use super::store::{self, iso, slugify};
 
-const BADGE_COLS: &str = "b.id, b.name, b.description, b.badge_type_id, b.badge_grouping_id, b.icon, \
+const BADGE_COLS: &str =
+    "b.id, b.name, b.description, b.badge_type_id, b.badge_grouping_id, b.icon, \
     b.allow_title, b.multiple_grant, b.listable, b.enabled, b.system, b.manually_grantable, \
     (SELECT COUNT(*) FROM user_badges ub WHERE ub.badge_id = b.id)";
 
@@ -43,7 +44,9 @@ fn badge_from_row(r: &Row<'_>) -> rusqlite::Result<(Value, bool, bool)> {
 pub(crate) fn badge_json(ctx: &Ctx<'_>, id: i64) -> Result<Option<Value>, ApiError> {
     Ok(ctx
         .tx
-        .prepare_cached(&format!("SELECT {BADGE_COLS} FROM badges b WHERE b.id = ?1"))?
+        .prepare_cached(&format!(
+            "SELECT {BADGE_COLS} FROM badges b WHERE b.id = ?1"
+        ))?
         .query_row([id], badge_from_row)
         .optional()?
         .map(|(v, _, _)| v))
@@ -60,9 +63,9 @@ pub(crate) fn badge_types_json(ctx: &Ctx<'_>) -> Result<Vec<Value>, ApiError> {
 }
 
 fn badge_groupings_json(ctx: &Ctx<'_>) -> Result<Vec<Value>, ApiError> {
-    let mut st = ctx
-        .tx
-        .prepare_cached("SELECT id, name, description, position FROM badge_groupings ORDER BY position")?;
+    let mut st = ctx.tx.prepare_cached(
+        "SELECT id, name, description, position FROM badge_groupings ORDER BY position",
+    )?;
     let rows = st.query_map([], |r| {
         Ok(json!({"id": r.get::<_, i64>(0)?, "name": r.get::<_, String>(1)?,
                   "description": r.get::<_, String>(2)?, "position": r.get::<_, i64>(3)?, "system": true}))
@@ -87,20 +90,25 @@ pub(crate) fn catalogue(ctx: &Ctx<'_>) -> ApiResult {
     }))
 }
 
-fn user_badge_rows(ctx: &Ctx<'_>, user_id: i64) -> Result<Vec<(i64, i64, i64, i64, Option<i64>)>, ApiError> {
+/// id, badge_id, granted_at, granted_by_id, post_id
+type UserBadgeRow = (i64, i64, i64, i64, Option<i64>);
+
+fn user_badge_rows(ctx: &Ctx<'_>, user_id: i64) -> Result<Vec<UserBadgeRow>, ApiError> {
     let mut st = ctx.tx.prepare_cached(
         "SELECT ub.id, ub.badge_id, ub.granted_at, ub.granted_by_id, ub.post_id FROM user_badges ub \
          JOIN badges b ON b.id = ub.badge_id WHERE ub.user_id = ?1 AND b.enabled = 1 \
          ORDER BY ub.granted_at DESC, ub.id DESC",
     )?;
-    let rows = st.query_map([user_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?;
+    let rows = st.query_map([user_id], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+    })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// Serializes user badges with the `badges`/`badge_types`/`users`/`topics` sideloads.
 fn user_badges_envelope(
     ctx: &Ctx<'_>,
-    rows: &[(i64, i64, i64, i64, Option<i64>)],
+    rows: &[UserBadgeRow],
     user_id: i64,
     grouped: bool,
 ) -> Result<(Vec<Value>, Value), ApiError> {
@@ -246,12 +254,16 @@ pub(crate) fn grant(ctx: &Ctx<'_>) -> ApiResult {
     let badge = if let Some(id) = ctx.params.get_nonblank("badge_id") {
         let id = id.parse::<i64>().map_err(|_| ApiError::not_found())?;
         ctx.tx
-            .prepare_cached(&format!("SELECT {BADGE_COLS} FROM badges b WHERE b.id = ?1"))?
+            .prepare_cached(&format!(
+                "SELECT {BADGE_COLS} FROM badges b WHERE b.id = ?1"
+            ))?
             .query_row([id], badge_from_row)
             .optional()?
     } else if let Some(name) = ctx.params.get_nonblank("badge_name") {
         ctx.tx
-            .prepare_cached(&format!("SELECT {BADGE_COLS} FROM badges b WHERE b.name = ?1 COLLATE NOCASE"))?
+            .prepare_cached(&format!(
+                "SELECT {BADGE_COLS} FROM badges b WHERE b.name = ?1 COLLATE NOCASE"
+            ))?
             .query_row([name], badge_from_row)
             .optional()?
     } else {
@@ -264,14 +276,18 @@ pub(crate) fn grant(ctx: &Ctx<'_>) -> ApiResult {
         return Err(ApiError::not_found());
     }
     if !manual {
-        return Err(ApiError::unprocessable(&["This badge is granted automatically and can't be granted manually."]));
+        return Err(ApiError::unprocessable(&[
+            "This badge is granted automatically and can't be granted manually.",
+        ]));
     }
     let post_id = reason_post(ctx, ctx.params.get("reason").unwrap_or(""))?;
     let badge_id = badge["id"].as_i64().unwrap_or(0);
     let multiple = badge["multiple_grant"].as_bool().unwrap_or(false);
     let existing: Option<i64> = ctx
         .tx
-        .prepare_cached("SELECT id FROM user_badges WHERE user_id = ?1 AND badge_id = ?2 ORDER BY id LIMIT 1")?
+        .prepare_cached(
+            "SELECT id FROM user_badges WHERE user_id = ?1 AND badge_id = ?2 ORDER BY id LIMIT 1",
+        )?
         .query_row(params![user.id, badge_id], |r| r.get(0))
         .optional()?;
     let ub_id = match existing {
@@ -285,7 +301,7 @@ pub(crate) fn grant(ctx: &Ctx<'_>) -> ApiResult {
             ctx.tx.last_insert_rowid()
         }
     };
-    let row: (i64, i64, i64, i64, Option<i64>) = ctx.tx.query_row(
+    let row: UserBadgeRow = ctx.tx.query_row(
         "SELECT id, badge_id, granted_at, granted_by_id, post_id FROM user_badges WHERE id = ?1",
         [ub_id],
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),

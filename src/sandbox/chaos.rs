@@ -41,7 +41,13 @@ impl Faults {
 
     /// Clamp rates to 0..1 and the status to a 5xx the reference lists.
     pub(crate) fn normalized(mut self) -> Faults {
-        let clamp = |v: f64| if v.is_finite() { v.clamp(0.0, 1.0) } else { 0.0 };
+        let clamp = |v: f64| {
+            if v.is_finite() {
+                v.clamp(0.0, 1.0)
+            } else {
+                0.0
+            }
+        };
         self.error_rate = clamp(self.error_rate);
         self.drop_rate = clamp(self.drop_rate);
         self.malformed_rate = clamp(self.malformed_rate);

@@ -97,7 +97,12 @@ impl Guardian {
     }
 
     /// discourse-solved `can_accept_answer?`.
-    pub(crate) fn can_accept_answer(&self, t: &TopicRow, p: &PostRow, category_allows: bool) -> bool {
+    pub(crate) fn can_accept_answer(
+        &self,
+        t: &TopicRow,
+        p: &PostRow,
+        category_allows: bool,
+    ) -> bool {
         let Some(u) = &self.user else { return false };
         if !category_allows || t.is_pm() || p.post_type == WHISPER || p.post_number <= 1 {
             return false;
@@ -222,7 +227,11 @@ mod tests {
         let t = topic(5, false);
         let reply = post(2, 1);
         assert!(g(Some(user(5, false, false, 1))).can_accept_answer(&t, &reply, true));
-        assert!(!g(Some(user(5, false, false, 1))).can_accept_answer(&topic(5, true), &reply, true));
+        assert!(!g(Some(user(5, false, false, 1))).can_accept_answer(
+            &topic(5, true),
+            &reply,
+            true
+        ));
         assert!(g(Some(user(6, false, false, 4))).can_accept_answer(&topic(5, true), &reply, true));
         assert!(!g(Some(user(6, false, false, 3))).can_accept_answer(&t, &reply, true));
         assert!(!g(Some(user(1, true, false, 1))).can_accept_answer(&t, &post(1, 1), true));

@@ -26,7 +26,10 @@ impl ListQuery {
     fn regular(ctx: &Ctx<'_>) -> ListQuery {
         let mut q = ListQuery {
             joins: String::new(),
-            wheres: vec!["t.archetype = 'regular'".into(), "t.deleted_at IS NULL".into()],
+            wheres: vec![
+                "t.archetype = 'regular'".into(),
+                "t.deleted_at IS NULL".into(),
+            ],
             args: Vec::new(),
             order_col: "t.bumped_at",
             ascending: false,
@@ -41,7 +44,8 @@ impl ListQuery {
 
     fn push(&mut self, clause: &str, arg: impl Into<Sql>) {
         self.args.push(arg.into());
-        self.wheres.push(clause.replace('?', &format!("?{}", self.args.len())));
+        self.wheres
+            .push(clause.replace('?', &format!("?{}", self.args.len())));
     }
 
     fn status(&mut self, status: &str, ctx: &Ctx<'_>) {
@@ -154,7 +158,10 @@ pub(crate) fn latest(ctx: &Ctx<'_>, category: Option<i64>) -> ApiResult {
         _ => {}
     }
     if let Some(ids) = ctx.params.get_nonblank("topic_ids") {
-        let ids: Vec<i64> = ids.split(',').filter_map(|s| s.trim().parse().ok()).collect();
+        let ids: Vec<i64> = ids
+            .split(',')
+            .filter_map(|s| s.trim().parse().ok())
+            .collect();
         let list = if ids.is_empty() {
             "0".to_string()
         } else {
@@ -164,7 +171,13 @@ pub(crate) fn latest(ctx: &Ctx<'_>, category: Option<i64>) -> ApiResult {
     }
     let topics = q.run(ctx)?;
     let base = path_without_json(&ctx.path);
-    let more = more_url(&base, ctx, q.page, topics.len() as i64 == q.per_page, &["page"]);
+    let more = more_url(
+        &base,
+        ctx,
+        q.page,
+        topics.len() as i64 == q.per_page,
+        &["page"],
+    );
     topic_list(ctx, &topics, q.per_page, more)
 }
 
@@ -192,7 +205,7 @@ pub(crate) fn filter(ctx: &Ctx<'_>) -> ApiResult {
     let query = ctx.params.get("q").unwrap_or("").to_string();
     for token in query.split_whitespace() {
         let Some((key, value)) = token.split_once(':') else {
-            let like = format!("%{}%", token.replace('%', "").replace('_', ""));
+            let like = format!("%{}%", token.replace(['%', '_'], ""));
             q.push("t.title LIKE ?", like);
             continue;
         };
@@ -221,9 +234,15 @@ pub(crate) fn filter(ctx: &Ctx<'_>) -> ApiResult {
                         ids.push(c.id.to_string());
                     }
                 }
-                let ids = if ids.is_empty() { "0".to_string() } else { ids.join(",") };
+                let ids = if ids.is_empty() {
+                    "0".to_string()
+                } else {
+                    ids.join(",")
+                };
                 if exclude {
-                    q.wheres.push(format!("(t.category_id IS NULL OR t.category_id NOT IN ({ids}))"));
+                    q.wheres.push(format!(
+                        "(t.category_id IS NULL OR t.category_id NOT IN ({ids}))"
+                    ));
                 } else {
                     q.wheres.push(format!("t.category_id IN ({ids})"));
                 }
@@ -240,11 +259,18 @@ pub(crate) fn filter(ctx: &Ctx<'_>) -> ApiResult {
                         ids.push(u.id.to_string());
                     }
                 }
-                let ids = if ids.is_empty() { "0".to_string() } else { ids.join(",") };
+                let ids = if ids.is_empty() {
+                    "0".to_string()
+                } else {
+                    ids.join(",")
+                };
                 q.wheres.push(format!("t.user_id IN ({ids})"));
             }
-            ("created-after" | "created-before" | "activity-after" | "activity-before"
-            | "latest-post-after" | "latest-post-before", _) => {
+            (
+                "created-after" | "created-before" | "activity-after" | "activity-before"
+                | "latest-post-after" | "latest-post-before",
+                _,
+            ) => {
                 if let Some(ms) = date_value(value, ctx.now()) {
                     let col = if key.starts_with("created") {
                         "t.created_at"
@@ -301,7 +327,10 @@ pub(crate) fn private_messages(ctx: &Ctx<'_>, username: &str, sent: bool) -> Api
     }
     let mut q = ListQuery {
         joins: String::new(),
-        wheres: vec!["t.archetype = 'private_message'".into(), "t.deleted_at IS NULL".into()],
+        wheres: vec![
+            "t.archetype = 'private_message'".into(),
+            "t.deleted_at IS NULL".into(),
+        ],
         args: Vec::new(),
         order_col: "t.bumped_at",
         ascending: false,
@@ -318,7 +347,13 @@ pub(crate) fn private_messages(ctx: &Ctx<'_>, username: &str, sent: bool) -> Api
     }
     let topics = q.run(ctx)?;
     let base = path_without_json(&ctx.path);
-    let more = more_url(&base, ctx, q.page, topics.len() as i64 == q.per_page, &["page"]);
+    let more = more_url(
+        &base,
+        ctx,
+        q.page,
+        topics.len() as i64 == q.per_page,
+        &["page"],
+    );
     let mut out = topic_list(ctx, &topics, q.per_page, more)?;
     // PM lists carry the participants of each message.
     if let Some(items) = out
@@ -326,11 +361,15 @@ pub(crate) fn private_messages(ctx: &Ctx<'_>, username: &str, sent: bool) -> Api
         .and_then(Value::as_array_mut)
     {
         for item in items.iter_mut() {
-            let Some(id) = item.get("id").and_then(Value::as_i64) else { continue };
-            let mut st = ctx
-                .tx
-                .prepare_cached("SELECT user_id FROM topic_allowed_users WHERE topic_id = ?1 ORDER BY user_id")?;
-            let ids: Vec<i64> = st.query_map([id], |r| r.get(0))?.collect::<Result<_, _>>()?;
+            let Some(id) = item.get("id").and_then(Value::as_i64) else {
+                continue;
+            };
+            let mut st = ctx.tx.prepare_cached(
+                "SELECT user_id FROM topic_allowed_users WHERE topic_id = ?1 ORDER BY user_id",
+            )?;
+            let ids: Vec<i64> = st
+                .query_map([id], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
             item["allowed_user_count"] = json!(ids.len());
             item["participants"] = Value::Array(
                 ids.iter()
@@ -363,7 +402,12 @@ fn more_url(base: &str, ctx: &Ctx<'_>, page: i64, full: bool, skip: &[&str]) -> 
 }
 
 /// The `{"users":[…],"primary_groups":[],"topic_list":{…}}` envelope.
-pub(crate) fn topic_list(ctx: &Ctx<'_>, topics: &[TopicRow], per_page: i64, more: Option<String>) -> ApiResult {
+pub(crate) fn topic_list(
+    ctx: &Ctx<'_>,
+    topics: &[TopicRow],
+    per_page: i64,
+    more: Option<String>,
+) -> ApiResult {
     let mut user_ids = BTreeSet::new();
     let mut items = Vec::with_capacity(topics.len());
     for t in topics {
@@ -403,7 +447,10 @@ pub(crate) fn topic_list(ctx: &Ctx<'_>, topics: &[TopicRow], per_page: i64, more
     }))
 }
 
-pub(crate) fn users_sideload(ctx: &Ctx<'_>, ids: impl IntoIterator<Item = i64>) -> Result<Vec<Value>, ApiError> {
+pub(crate) fn users_sideload(
+    ctx: &Ctx<'_>,
+    ids: impl IntoIterator<Item = i64>,
+) -> Result<Vec<Value>, ApiError> {
     let mut out = Vec::new();
     for id in ids {
         if let Some(u) = store::user_by_id(ctx.tx, id)? {
@@ -449,8 +496,10 @@ fn posters(ctx: &Ctx<'_>, t: &TopicRow) -> Result<Vec<Value>, ApiError> {
         if id == t.user_id || id == t.last_post_user_id {
             continue;
         }
-        out.push(json!({"extras": null, "description": "Frequent Poster", "user_id": id,
-                        "primary_group_id": null, "flair_group_id": null}));
+        out.push(
+            json!({"extras": null, "description": "Frequent Poster", "user_id": id,
+                        "primary_group_id": null, "flair_group_id": null}),
+        );
     }
     if !single {
         out.push(json!({"extras": "latest", "description": "Most Recent Poster",

@@ -80,14 +80,54 @@ pub(crate) fn site(ctx: &Ctx<'_>) -> ApiResult {
         json!({"id": 2, "name_key": "like", "name": "Like", "description": "Like this post",
                "short_description": "Like this post", "is_flag": false, "require_message": false,
                "enabled": true, "applies_to": ["Post"], "position": 0}),
-        flag(3, "off_topic", "It's Off-Topic", "This post is not relevant to the current discussion.", false),
-        flag(4, "inappropriate", "It's Inappropriate", "This post contains content that a reasonable person would consider offensive.", false),
-        flag(6, "notify_user", "Send @{{username}} a message", "I want to talk to this person directly.", true),
-        flag(7, "notify_moderators", "Something Else", "This post requires staff attention for another reason.", true),
-        flag(8, "spam", "It's Spam", "This post is an advertisement or vandalism.", false),
-        flag(10, "illegal", "It's Illegal", "This post requires staff attention because it may be illegal.", true),
+        flag(
+            3,
+            "off_topic",
+            "It's Off-Topic",
+            "This post is not relevant to the current discussion.",
+            false,
+        ),
+        flag(
+            4,
+            "inappropriate",
+            "It's Inappropriate",
+            "This post contains content that a reasonable person would consider offensive.",
+            false,
+        ),
+        flag(
+            6,
+            "notify_user",
+            "Send @{{username}} a message",
+            "I want to talk to this person directly.",
+            true,
+        ),
+        flag(
+            7,
+            "notify_moderators",
+            "Something Else",
+            "This post requires staff attention for another reason.",
+            true,
+        ),
+        flag(
+            8,
+            "spam",
+            "It's Spam",
+            "This post is an advertisement or vandalism.",
+            false,
+        ),
+        flag(
+            10,
+            "illegal",
+            "It's Illegal",
+            "This post requires staff attention because it may be illegal.",
+            true,
+        ),
     ];
-    let topic_flags: Vec<Value> = flags.iter().filter(|f| f["id"] != json!(2)).cloned().collect();
+    let topic_flags: Vec<Value> = flags
+        .iter()
+        .filter(|f| f["id"] != json!(2))
+        .cloned()
+        .collect();
     Ok(json!({
         "default_archetype": "regular",
         "notification_types": {"mentioned": 1, "replied": 2, "quoted": 3, "edited": 4, "liked": 5,
@@ -141,6 +181,9 @@ pub(crate) fn site(ctx: &Ctx<'_>) -> ApiResult {
 // ---------------------------------------------------------------------------------------------
 // Chat
 
+/// id, name, slug, description, category_id, members, last message id
+type ChannelRow = (i64, String, String, String, Option<i64>, i64, Option<i64>);
+
 /// `GET /chat/api/channels.json`.
 pub(crate) fn chat_channels(ctx: &Ctx<'_>) -> ApiResult {
     ctx.require_user()?;
@@ -149,9 +192,17 @@ pub(crate) fn chat_channels(ctx: &Ctx<'_>) -> ApiResult {
          (SELECT COUNT(DISTINCT m.user_id) FROM chat_messages m WHERE m.channel_id = c.id), \
          (SELECT MAX(m.id) FROM chat_messages m WHERE m.channel_id = c.id) FROM chat_channels c ORDER BY c.id",
     )?;
-    let rows: Vec<(i64, String, String, String, Option<i64>, i64, Option<i64>)> = st
+    let rows: Vec<ChannelRow> = st
         .query_map([], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+            ))
         })?
         .collect::<Result<_, _>>()?;
     let mut out = Vec::new();
@@ -321,9 +372,11 @@ pub(crate) fn review_list(ctx: &Ctx<'_>) -> ApiResult {
         ("reviewed", None) => "r.status <> 0".to_string(),
         _ => "1".to_string(),
     };
-    let total: i64 = ctx
-        .tx
-        .query_row(&format!("SELECT COUNT(*) FROM reviewables r WHERE {cond}"), [], |r| r.get(0))?;
+    let total: i64 = ctx.tx.query_row(
+        &format!("SELECT COUNT(*) FROM reviewables r WHERE {cond}"),
+        [],
+        |r| r.get(0),
+    )?;
     let mut st = ctx.tx.prepare(&format!(
         "SELECT r.id, r.status, r.topic_id, r.post_id, r.target_created_by_id, r.created_by_id, r.category_id, \
          r.score, r.version, r.created_at FROM reviewables r WHERE {cond} ORDER BY r.score DESC, r.id DESC \
@@ -333,8 +386,16 @@ pub(crate) fn review_list(ctx: &Ctx<'_>) -> ApiResult {
     let rows: Vec<Row> = st
         .query_map([], |r| {
             Ok((
-                r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?,
-                r.get(8)?, r.get(9)?,
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+                r.get(8)?,
+                r.get(9)?,
             ))
         })?
         .collect::<Result<_, _>>()?;
@@ -343,7 +404,19 @@ pub(crate) fn review_list(ctx: &Ctx<'_>) -> ApiResult {
     let mut user_ids = Vec::new();
     let mut topics = Vec::new();
     let mut scores = Vec::new();
-    for (id, status, topic_id, post_id, target_by, created_by, category_id, score, version, created_at) in rows {
+    for (
+        id,
+        status,
+        topic_id,
+        post_id,
+        target_by,
+        created_by,
+        category_id,
+        score,
+        version,
+        created_at,
+    ) in rows
+    {
         let post = store::post_by_id(ctx.tx, post_id)?;
         let topic = store::topic_by_id(ctx.tx, topic_id)?;
         let mut st = ctx.tx.prepare_cached(
@@ -372,16 +445,24 @@ pub(crate) fn review_list(ctx: &Ctx<'_>) -> ApiResult {
             .unwrap_or_else(|| ("topic".into(), String::new()));
         if let Some(t) = &topic {
             if !topics.iter().any(|x: &Value| x["id"] == json!(t.id)) {
-                topics.push(json!({"id": t.id, "title": t.title, "fancy_title": t.title, "slug": t.slug,
-                    "posts_count": t.posts_count}));
+                topics.push(
+                    json!({"id": t.id, "title": t.title, "fancy_title": t.title, "slug": t.slug,
+                    "posts_count": t.posts_count}),
+                );
             }
         }
         let post_number = post.as_ref().map_or(1, |p| p.post_number);
         let actions: Vec<String> = if status == 0 {
-            ["agree_and_hide", "agree_and_keep", "disagree", "ignore_and_do_nothing", "delete_and_agree"]
-                .iter()
-                .map(|a| format!("{id}-{a}"))
-                .collect()
+            [
+                "agree_and_hide",
+                "agree_and_keep",
+                "disagree",
+                "ignore_and_do_nothing",
+                "delete_and_agree",
+            ]
+            .iter()
+            .map(|a| format!("{id}-{a}"))
+            .collect()
         } else {
             Vec::new()
         };
@@ -421,9 +502,11 @@ pub(crate) fn review_list(ctx: &Ctx<'_>) -> ApiResult {
             users.push(basic_user(&u));
         }
     }
-    let pending: i64 = ctx
-        .tx
-        .query_row("SELECT COUNT(*) FROM reviewables WHERE status = 0", [], |r| r.get(0))?;
+    let pending: i64 = ctx.tx.query_row(
+        "SELECT COUNT(*) FROM reviewables WHERE status = 0",
+        [],
+        |r| r.get(0),
+    )?;
     let mut meta = json!({
         "status": status,
         "total_rows_reviewables": total,
@@ -433,7 +516,10 @@ pub(crate) fn review_list(ctx: &Ctx<'_>) -> ApiResult {
         "reviewable_types": ["ReviewableFlaggedPost"],
     });
     if offset + (reviewables.len() as i64) < total {
-        meta["load_more_reviewables"] = json!(format!("/review?offset={}&status={status}", offset + REVIEW_PAGE));
+        meta["load_more_reviewables"] = json!(format!(
+            "/review?offset={}&status={status}",
+            offset + REVIEW_PAGE
+        ));
     }
     Ok(json!({
         "reviewables": reviewables,
@@ -481,9 +567,11 @@ pub(crate) fn review_count(ctx: &Ctx<'_>) -> ApiResult {
     if !ctx.g.can_see_review_queue() {
         return Err(ApiError::invalid_access());
     }
-    let n: i64 = ctx
-        .tx
-        .query_row("SELECT COUNT(*) FROM reviewables WHERE status = 0", [], |r| r.get(0))?;
+    let n: i64 = ctx.tx.query_row(
+        "SELECT COUNT(*) FROM reviewables WHERE status = 0",
+        [],
+        |r| r.get(0),
+    )?;
     Ok(json!({"count": n}))
 }
 
@@ -506,7 +594,9 @@ pub(crate) fn review_perform(ctx: &Ctx<'_>, id: &str, action: &str) -> ApiResult
             json!({"errors": ["You must supply a version parameter"]}),
         ));
     };
-    let given = given.parse::<i64>().map_err(|_| ApiError::invalid_params("version"))?;
+    let given = given
+        .parse::<i64>()
+        .map_err(|_| ApiError::invalid_params("version"))?;
     if given != version {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
@@ -518,9 +608,8 @@ pub(crate) fn review_perform(ctx: &Ctx<'_>, id: &str, action: &str) -> ApiResult
     }
     let (new_status, hide, delete) = match action {
         "agree_and_hide" | "agree_and_keep_hidden" => (1, true, false),
-        "agree_and_keep" | "agree_and_silence" | "agree_and_suspend" | "agree_and_edit" | "agree_and_restore" => {
-            (1, false, false)
-        }
+        "agree_and_keep" | "agree_and_silence" | "agree_and_suspend" | "agree_and_edit"
+        | "agree_and_restore" => (1, false, false),
         "delete_and_agree" | "delete_and_agree_replies" => (1, false, true),
         "disagree" | "disagree_and_restore" => (2, false, false),
         "ignore" | "ignore_and_do_nothing" => (3, false, false),
@@ -533,18 +622,24 @@ pub(crate) fn review_perform(ctx: &Ctx<'_>, id: &str, action: &str) -> ApiResult
         params![id, new_status, new_version],
     )?;
     if hide {
-        ctx.tx.execute("UPDATE posts SET hidden = 1 WHERE id = ?1", [post_id])?;
+        ctx.tx
+            .execute("UPDATE posts SET hidden = 1 WHERE id = ?1", [post_id])?;
     }
     if new_status == 2 {
-        ctx.tx.execute("UPDATE posts SET hidden = 0 WHERE id = ?1", [post_id])?;
+        ctx.tx
+            .execute("UPDATE posts SET hidden = 0 WHERE id = ?1", [post_id])?;
     }
     if delete {
         if let Some(p) = store::post_by_id(ctx.tx, post_id)? {
-            ctx.tx
-                .execute("UPDATE posts SET deleted_at = ?2 WHERE id = ?1", params![post_id, ctx.now()])?;
+            ctx.tx.execute(
+                "UPDATE posts SET deleted_at = ?2 WHERE id = ?1",
+                params![post_id, ctx.now()],
+            )?;
             if p.post_number == 1 {
-                ctx.tx
-                    .execute("UPDATE topics SET deleted_at = ?2 WHERE id = ?1", params![p.topic_id, ctx.now()])?;
+                ctx.tx.execute(
+                    "UPDATE topics SET deleted_at = ?2 WHERE id = ?1",
+                    params![p.topic_id, ctx.now()],
+                )?;
             }
             ctx.tx.execute(
                 "UPDATE topics SET accepted_post_id = NULL, accepted_by_id = NULL WHERE accepted_post_id = ?1",
@@ -553,9 +648,11 @@ pub(crate) fn review_perform(ctx: &Ctx<'_>, id: &str, action: &str) -> ApiResult
             store::refresh_topic_stats(ctx.tx, p.topic_id)?;
         }
     }
-    let pending: i64 = ctx
-        .tx
-        .query_row("SELECT COUNT(*) FROM reviewables WHERE status = 0", [], |r| r.get(0))?;
+    let pending: i64 = ctx.tx.query_row(
+        "SELECT COUNT(*) FROM reviewables WHERE status = 0",
+        [],
+        |r| r.get(0),
+    )?;
     Ok(json!({"reviewable_perform_result": {
         "success": true,
         "version": new_version,

@@ -140,9 +140,10 @@ impl Sandbox {
         let db_path = opts.db_path.clone();
         let topics = opts.topics;
         let seed_value = opts.seed;
-        let conn = tokio::task::spawn_blocking(move || store::open_and_seed(&db_path, topics, seed_value))
-            .await
-            .map_err(|e| SandboxError::Db(format!("seeding task failed: {e}")))??;
+        let conn =
+            tokio::task::spawn_blocking(move || store::open_and_seed(&db_path, topics, seed_value))
+                .await
+                .map_err(|e| SandboxError::Db(format!("seeding task failed: {e}")))??;
         let state = Arc::new(server::AppState::new(
             conn,
             opts.api_key.clone(),
@@ -210,7 +211,10 @@ pub async fn run_cli(opts: SandboxOptions) -> Result<(), SandboxError> {
     println!("  ...plus thousands of generated members (trust levels 0-3).");
     println!();
     println!("The admin API key is the one given with --api-key (an \"all users\" key).");
-    println!("Faults: GET/PUT {}/sandbox/faults.json as admin.", sandbox.url());
+    println!(
+        "Faults: GET/PUT {}/sandbox/faults.json as admin.",
+        sandbox.url()
+    );
     println!("Press Ctrl-C to stop.");
     wait_for_signal().await;
     println!("Shutting down...");

@@ -54,7 +54,8 @@ impl Params {
     /// Adds the members of a JSON object body. Arrays become repeated keys; nested objects
     /// become `outer[inner]` keys; nulls are skipped.
     pub(crate) fn add_json(&mut self, body: &[u8]) -> Result<(), String> {
-        let v: Value = serde_json::from_slice(body).map_err(|e| format!("invalid JSON body: {e}"))?;
+        let v: Value =
+            serde_json::from_slice(body).map_err(|e| format!("invalid JSON body: {e}"))?;
         match v {
             Value::Object(map) => {
                 for (k, v) in map {
@@ -86,7 +87,11 @@ impl Params {
     }
 
     /// Adds a request body according to its content type (JSON, form, or sniffed).
-    pub(crate) fn add_body(&mut self, content_type: Option<&str>, body: &[u8]) -> Result<(), String> {
+    pub(crate) fn add_body(
+        &mut self,
+        content_type: Option<&str>,
+        body: &[u8],
+    ) -> Result<(), String> {
         if body.iter().all(u8::is_ascii_whitespace) {
             return Ok(());
         }
@@ -119,18 +124,16 @@ pub(crate) fn decode_component(s: &str) -> String {
                 out.push(b' ');
                 i += 1;
             }
-            b'%' if i + 2 < bytes.len() => {
-                match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                    (Some(h), Some(l)) => {
-                        out.push(h * 16 + l);
-                        i += 3;
-                    }
-                    _ => {
-                        out.push(b'%');
-                        i += 1;
-                    }
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h * 16 + l);
+                    i += 3;
                 }
-            }
+                _ => {
+                    out.push(b'%');
+                    i += 1;
+                }
+            },
             b => {
                 out.push(b);
                 i += 1;
@@ -159,7 +162,9 @@ pub(crate) fn encode_component(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
             b' ' => out.push_str("%20"),
             _ => out.push_str(&format!("%{b:02X}")),
         }
@@ -183,8 +188,11 @@ mod tests {
     #[test]
     fn json_arrays_flatten() {
         let mut p = Params::default();
-        p.add_body(Some("application/json"), br#"{"post_ids":[3,4],"x":{"y":true},"n":null}"#)
-            .unwrap();
+        p.add_body(
+            Some("application/json"),
+            br#"{"post_ids":[3,4],"x":{"y":true},"n":null}"#,
+        )
+        .unwrap();
         assert_eq!(p.all("post_ids"), vec!["3", "4"]);
         assert_eq!(p.get("x[y]"), Some("true"));
         assert_eq!(p.get("n"), None);

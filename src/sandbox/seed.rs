@@ -46,6 +46,9 @@ impl Rng {
     pub(crate) fn chance(&mut self, p: f64) -> bool {
         self.f64() < p
     }
+    pub(crate) fn pick_str(&mut self, items: &[&'static str]) -> &'static str {
+        items[self.below(items.len() as u64) as usize]
+    }
     pub(crate) fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len() as u64) as usize]
     }
@@ -74,7 +77,13 @@ impl FixedAccount {
     }
 }
 
-const fn acct(username: &'static str, name: &'static str, admin: bool, moderator: bool, tl: i64) -> FixedAccount {
+const fn acct(
+    username: &'static str,
+    name: &'static str,
+    admin: bool,
+    moderator: bool,
+    tl: i64,
+) -> FixedAccount {
     FixedAccount {
         username,
         name,
@@ -115,19 +124,29 @@ const HOUR: i64 = 60 * MIN;
 const DAY: i64 = 24 * HOUR;
 
 const FIRST: [&str; 40] = [
-    "Sara", "Tom", "Ines", "Jonas", "Maya", "Noah", "Elif", "Pavel", "Grace", "Kenji", "Lucia", "Amir", "Hanna",
-    "Diego", "Freya", "Tariq", "Olga", "Ravi", "Nora", "Felix", "Zoe", "Mateo", "Aisha", "Erik", "Yuki", "Chiara",
-    "Dmitri", "Leila", "Oscar", "Bea", "Kofi", "Ingrid", "Marco", "Nadia", "Lars", "Sofia", "Ivan", "Rosa", "Theo",
-    "Anja",
+    "Sara", "Tom", "Ines", "Jonas", "Maya", "Noah", "Elif", "Pavel", "Grace", "Kenji", "Lucia",
+    "Amir", "Hanna", "Diego", "Freya", "Tariq", "Olga", "Ravi", "Nora", "Felix", "Zoe", "Mateo",
+    "Aisha", "Erik", "Yuki", "Chiara", "Dmitri", "Leila", "Oscar", "Bea", "Kofi", "Ingrid",
+    "Marco", "Nadia", "Lars", "Sofia", "Ivan", "Rosa", "Theo", "Anja",
 ];
 const LAST: [&str; 30] = [
-    "Lind", "Berg", "Costa", "Novak", "Singh", "Meyer", "Rossi", "Kaya", "Dubois", "Tanaka", "Silva", "Nowak",
-    "Ahmed", "Larsen", "Moreau", "Weber", "Ivanova", "Garcia", "Kim", "Brown", "Nielsen", "Haas", "Petrov", "Ortiz",
-    "Sato", "Walsh", "Bauer", "Mensah", "Lopez", "Hughes",
+    "Lind", "Berg", "Costa", "Novak", "Singh", "Meyer", "Rossi", "Kaya", "Dubois", "Tanaka",
+    "Silva", "Nowak", "Ahmed", "Larsen", "Moreau", "Weber", "Ivanova", "Garcia", "Kim", "Brown",
+    "Nielsen", "Haas", "Petrov", "Ortiz", "Sato", "Walsh", "Bauer", "Mensah", "Lopez", "Hughes",
 ];
 const CITIES: [&str; 12] = [
-    "Leeds", "Bristol", "Glasgow", "Cardiff", "Dublin", "Manchester", "Belfast", "York", "Brighton", "Aberdeen",
-    "Norwich", "Exeter",
+    "Leeds",
+    "Bristol",
+    "Glasgow",
+    "Cardiff",
+    "Dublin",
+    "Manchester",
+    "Belfast",
+    "York",
+    "Brighton",
+    "Aberdeen",
+    "Norwich",
+    "Exeter",
 ];
 
 struct Cat {
@@ -140,27 +159,119 @@ struct Cat {
 }
 
 const CATEGORIES: [Cat; 7] = [
-    Cat { name: "Uncategorized", slug: "uncategorized", color: "0088CC", description: "Topics that don't need a category, or don't fit into any other existing category.", accepts: false, weight: 0 },
-    Cat { name: "Mobile", slug: "mobile", color: "E45735", description: "Signal, data, roaming, eSIM, number porting and everything about your mobile plan.", accepts: true, weight: 30 },
-    Cat { name: "Broadband & Wi-Fi", slug: "broadband-wi-fi", color: "0E76BD", description: "Home broadband, fibre, routers, mesh Wi-Fi and speed problems.", accepts: true, weight: 25 },
-    Cat { name: "TV & Streaming", slug: "tv-streaming", color: "8C6238", description: "Set-top boxes, channels, recordings and streaming apps.", accepts: true, weight: 15 },
-    Cat { name: "Billing", slug: "billing", color: "3AB54A", description: "Bills, payments, price changes, refunds and contracts.", accepts: true, weight: 15 },
-    Cat { name: "Devices", slug: "devices", color: "F7941D", description: "Phones, tablets, smartwatches, trade-ins and repairs.", accepts: true, weight: 10 },
-    Cat { name: "Community Lounge", slug: "community-lounge", color: "652D90", description: "Off-topic chat, introductions and community events.", accepts: false, weight: 5 },
+    Cat {
+        name: "Uncategorized",
+        slug: "uncategorized",
+        color: "0088CC",
+        description:
+            "Topics that don't need a category, or don't fit into any other existing category.",
+        accepts: false,
+        weight: 0,
+    },
+    Cat {
+        name: "Mobile",
+        slug: "mobile",
+        color: "E45735",
+        description:
+            "Signal, data, roaming, eSIM, number porting and everything about your mobile plan.",
+        accepts: true,
+        weight: 30,
+    },
+    Cat {
+        name: "Broadband & Wi-Fi",
+        slug: "broadband-wi-fi",
+        color: "0E76BD",
+        description: "Home broadband, fibre, routers, mesh Wi-Fi and speed problems.",
+        accepts: true,
+        weight: 25,
+    },
+    Cat {
+        name: "TV & Streaming",
+        slug: "tv-streaming",
+        color: "8C6238",
+        description: "Set-top boxes, channels, recordings and streaming apps.",
+        accepts: true,
+        weight: 15,
+    },
+    Cat {
+        name: "Billing",
+        slug: "billing",
+        color: "3AB54A",
+        description: "Bills, payments, price changes, refunds and contracts.",
+        accepts: true,
+        weight: 15,
+    },
+    Cat {
+        name: "Devices",
+        slug: "devices",
+        color: "F7941D",
+        description: "Phones, tablets, smartwatches, trade-ins and repairs.",
+        accepts: true,
+        weight: 10,
+    },
+    Cat {
+        name: "Community Lounge",
+        slug: "community-lounge",
+        color: "652D90",
+        description: "Off-topic chat, introductions and community events.",
+        accepts: false,
+        weight: 5,
+    },
 ];
 
 const PHONES: [&str; 10] = [
-    "Pixel 8", "iPhone 15", "Galaxy S24", "Galaxy A54", "iPhone 13 mini", "Moto G84", "Xperia 10 V", "Nothing Phone (2)",
-    "OnePlus 12", "Fairphone 5",
+    "Pixel 8",
+    "iPhone 15",
+    "Galaxy S24",
+    "Galaxy A54",
+    "iPhone 13 mini",
+    "Moto G84",
+    "Xperia 10 V",
+    "Nothing Phone (2)",
+    "OnePlus 12",
+    "Fairphone 5",
 ];
-const ROUTERS: [&str; 6] = ["Hub 6", "SmartHub Pro", "FritzBox 7590", "Home Router X2", "Hub 4", "Mesh Disc"];
-const TVS: [&str; 6] = ["Samsung QLED", "LG OLED", "Fire TV Stick", "Apple TV 4K", "Roku Ultra", "Chromecast"];
-const APPS: [&str; 6] = ["Netflix", "BBC iPlayer", "Disney+", "YouTube", "Prime Video", "NOW"];
+const ROUTERS: [&str; 6] = [
+    "Hub 6",
+    "SmartHub Pro",
+    "FritzBox 7590",
+    "Home Router X2",
+    "Hub 4",
+    "Mesh Disc",
+];
+const TVS: [&str; 6] = [
+    "Samsung QLED",
+    "LG OLED",
+    "Fire TV Stick",
+    "Apple TV 4K",
+    "Roku Ultra",
+    "Chromecast",
+];
+const APPS: [&str; 6] = [
+    "Netflix",
+    "BBC iPlayer",
+    "Disney+",
+    "YouTube",
+    "Prime Video",
+    "NOW",
+];
 const MONTHS: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
     "December",
 ];
-const COUNTRIES: [&str; 8] = ["Spain", "France", "Italy", "Greece", "Portugal", "the US", "Turkey", "Croatia"];
+const COUNTRIES: [&str; 8] = [
+    "Spain", "France", "Italy", "Greece", "Portugal", "the US", "Turkey", "Croatia",
+];
 
 fn title_for(rng: &mut Rng, cat: usize) -> String {
     let phone = *rng.pick(&PHONES);
@@ -234,7 +345,10 @@ fn title_for(rng: &mut Rng, cat: usize) -> String {
         },
     };
     if rng.chance(0.15) {
-        format!("{t} ({})", rng.pick(&["urgent", "help please", "again", "update", "UK"]))
+        format!(
+            "{t} ({})",
+            rng.pick(&["urgent", "help please", "again", "update", "UK"])
+        )
     } else {
         t
     }
@@ -275,7 +389,8 @@ impl Body {
             } else {
                 self.raw.push_str(&format!("- {item}\n"));
             }
-            self.cooked.push_str(&format!("<li>{}</li>\n", escape_html(item)));
+            self.cooked
+                .push_str(&format!("<li>{}</li>\n", escape_html(item)));
         }
         self.raw.push('\n');
         self.cooked.push_str(&format!("</{tag}>\n"));
@@ -392,7 +507,7 @@ const CODE_SNIPPETS: [&str; 4] = [
 
 fn opening_body(rng: &mut Rng, title: &str) -> (String, String) {
     let mut b = Body::default();
-    b.para(*rng.pick(&OPENERS));
+    b.para(rng.pick_str(&OPENERS));
     b.para(&format!("{title}. {}", rng.pick(&DETAILS)));
     if rng.chance(0.5) {
         b.para("What I've tried so far:");
@@ -403,10 +518,13 @@ fn opening_body(rng: &mut Rng, title: &str) -> (String, String) {
     }
     if rng.chance(0.2) {
         b.para("Here's what the diagnostics page shows:");
-        b.code(*rng.pick(&CODE_SNIPPETS));
+        b.code(rng.pick_str(&CODE_SNIPPETS));
     }
     if rng.chance(0.08) {
-        b.image("screenshot of the error", "/uploads/default/original/1X/3f2a9c0d1e7b4a5c.png");
+        b.image(
+            "screenshot of the error",
+            "/uploads/default/original/1X/3f2a9c0d1e7b4a5c.png",
+        );
     }
     if rng.chance(0.15) {
         b.link_para(
@@ -418,20 +536,33 @@ fn opening_body(rng: &mut Rng, title: &str) -> (String, String) {
     b.finish()
 }
 
-fn reply_body(rng: &mut Rng, op_username: &str, op_snippet: &str, topic_id: i64, by_staff: bool) -> (String, String) {
+fn reply_body(
+    rng: &mut Rng,
+    op_username: &str,
+    op_snippet: &str,
+    topic_id: i64,
+    by_staff: bool,
+) -> (String, String) {
     let mut b = Body::default();
     if rng.chance(0.3) {
         b.quote(op_username, 1, topic_id, op_snippet);
     }
     if rng.chance(0.35) {
-        b.mention_para(op_username, *rng.pick(&ANSWERS));
+        b.mention_para(op_username, rng.pick_str(&ANSWERS));
     } else if by_staff || rng.chance(0.6) {
-        b.para(*rng.pick(&ANSWERS));
+        b.para(rng.pick_str(&ANSWERS));
     } else {
-        b.para(*rng.pick(&THANKS));
+        b.para(rng.pick_str(&THANKS));
     }
     if rng.chance(0.2) {
-        b.list(&["Open Settings", "Go to Connections", "Toggle the option off and on again"], true);
+        b.list(
+            &[
+                "Open Settings",
+                "Go to Connections",
+                "Toggle the option off and on again",
+            ],
+            true,
+        );
     }
     if rng.chance(0.1) {
         b.link_para(
@@ -441,7 +572,7 @@ fn reply_body(rng: &mut Rng, op_username: &str, op_snippet: &str, topic_id: i64,
         );
     }
     if rng.chance(0.05) {
-        b.code(*rng.pick(&CODE_SNIPPETS));
+        b.code(rng.pick_str(&CODE_SNIPPETS));
     }
     b.finish()
 }
@@ -460,7 +591,9 @@ fn hostile_body(variant: u64) -> (String, String) {
         1 => {
             b.para("Pasting what the set-top box diagnostics printed:");
             b.hostile("\u{1b}]0;pwned title\u{7}\u{1b}[?1049h\u{1b}[5m BLINK \u{1b}[0m \u{1b}P+q544e\u{1b}\\ \u{9d}8;;http://evil.test\u{9c}link\u{1b}]8;;\u{1b}\\");
-            b.hostile(&format!("file name: invoice\u{202e}fdp.exe and {long_word}"));
+            b.hostile(&format!(
+                "file name: invoice\u{202e}fdp.exe and {long_word}"
+            ));
         }
         _ => {
             b.para("The bill PDF contains this line, what does it mean?");
@@ -509,7 +642,12 @@ impl Inserter<'_> {
 }
 
 /// Seeds an empty database. Deterministic in `seed`; times are relative to `now`.
-pub(crate) fn seed(tx: &Transaction<'_>, topics: usize, seed: u64, now: i64) -> rusqlite::Result<()> {
+pub(crate) fn seed(
+    tx: &Transaction<'_>,
+    topics: usize,
+    seed: u64,
+    now: i64,
+) -> rusqlite::Result<()> {
     let topics = topics.max(20);
     let members = (topics as i64 * 3 / 2).max(60);
     let mut ins = Inserter {
@@ -519,9 +657,18 @@ pub(crate) fn seed(tx: &Transaction<'_>, topics: usize, seed: u64, now: i64) -> 
         members,
         next_post_id: 1,
     };
-    tx.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('seed', ?1)", [seed.to_string()])?;
-    tx.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('seeded_at', ?1)", [now.to_string()])?;
-    tx.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('topics', ?1)", [topics.to_string()])?;
+    tx.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES ('seed', ?1)",
+        [seed.to_string()],
+    )?;
+    tx.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES ('seeded_at', ?1)",
+        [now.to_string()],
+    )?;
+    tx.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES ('topics', ?1)",
+        [topics.to_string()],
+    )?;
 
     seed_categories(tx)?;
     seed_users(&mut ins, seed)?;
@@ -541,7 +688,15 @@ fn seed_categories(tx: &Transaction<'_>) -> rusqlite::Result<()> {
          VALUES (?1, ?2, ?3, ?4, 'FFFFFF', ?5, ?6, ?7)",
     )?;
     for (i, c) in CATEGORIES.iter().enumerate() {
-        st.execute(params![i as i64 + 1, c.name, c.slug, c.color, c.description, i as i64, c.accepts])?;
+        st.execute(params![
+            i as i64 + 1,
+            c.name,
+            c.slug,
+            c.color,
+            c.description,
+            i as i64,
+            c.accepts
+        ])?;
     }
     Ok(())
 }
@@ -590,7 +745,11 @@ fn seed_users(ins: &mut Inserter<'_>, seed: u64) -> rusqlite::Result<()> {
                 _ => None,
             },
             Some(CITIES[i % CITIES.len()]),
-            if mia { Some("https://mia.example.test") } else { None },
+            if mia {
+                Some("https://mia.example.test")
+            } else {
+                None
+            },
             Some(if mia {
                 "Fibre nerd, dog person, and the one my family calls when the Wi-Fi is down."
             } else {
@@ -669,7 +828,11 @@ fn seed_users(ins: &mut Inserter<'_>, seed: u64) -> rusqlite::Result<()> {
             ps,
             pl,
             Option::<String>::None,
-            if ins.rng.chance(0.5) { Some(*ins.rng.pick(&CITIES)) } else { None },
+            if ins.rng.chance(0.5) {
+                Some(ins.rng.pick_str(&CITIES))
+            } else {
+                None
+            },
             Option::<String>::None,
             Option::<String>::None,
             format!("{username}@mail.example.test"),
@@ -712,10 +875,10 @@ fn plan_topics(ins: &mut Inserter<'_>, topics: usize) -> Vec<Plan> {
             let k = unanswered_seen;
             unanswered_seen += 1;
             match k {
-                0..=5 => now - (2 + k * 5) * MIN,                  // 2..27 minutes
-                6 => now - 30 * MIN - 30_000,                        // 30.5 minutes
-                7 => now - 32 * MIN,                                 // 32 minutes
-                8 => now - 34 * MIN - 20_000,                        // 34 minutes and a bit
+                0..=5 => now - (2 + k * 5) * MIN, // 2..27 minutes
+                6 => now - 30 * MIN - 30_000,     // 30.5 minutes
+                7 => now - 32 * MIN,              // 32 minutes
+                8 => now - 34 * MIN - 20_000,     // 34 minutes and a bit
                 _ => {
                     let f = ins.rng.f64();
                     now - 36 * MIN - (f * f * 21.0 * DAY as f64) as i64
@@ -811,8 +974,12 @@ fn seed_topics(ins: &mut Inserter<'_>, plans: Vec<Plan>) -> rusqlite::Result<()>
         "INSERT INTO posts (id, topic_id, post_number, user_id, raw, cooked, created_at, updated_at, reply_to_post_number, \
          post_type, like_count, reply_count) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, ?10, ?11)",
     )?;
-    let mut like_st = tx.prepare("INSERT OR IGNORE INTO likes (post_id, user_id, created_at) VALUES (?1, ?2, ?3)")?;
-    let mut last_posted = tx.prepare("UPDATE users SET last_posted_at = MAX(COALESCE(last_posted_at, 0), ?2) WHERE id = ?1")?;
+    let mut like_st = tx.prepare(
+        "INSERT OR IGNORE INTO likes (post_id, user_id, created_at) VALUES (?1, ?2, ?3)",
+    )?;
+    let mut last_posted = tx.prepare(
+        "UPDATE users SET last_posted_at = MAX(COALESCE(last_posted_at, 0), ?2) WHERE id = ?1",
+    )?;
 
     struct P {
         id: i64,
@@ -847,7 +1014,9 @@ fn seed_topics(ins: &mut Inserter<'_>, plans: Vec<Plan>) -> rusqlite::Result<()>
             format!("member{op_user}")
         };
         let op_username: String = tx
-            .query_row("SELECT username FROM users WHERE id = ?1", [op_user], |r| r.get(0))
+            .query_row("SELECT username FROM users WHERE id = ?1", [op_user], |r| {
+                r.get(0)
+            })
             .unwrap_or(op_username);
         let mut posts: Vec<P> = vec![P {
             id: 0,
@@ -888,7 +1057,7 @@ fn seed_topics(ins: &mut Inserter<'_>, plans: Vec<Plan>) -> rusqlite::Result<()>
                 hostile_body(1)
             } else if user == plan.author && r > 0 {
                 let mut b = Body::default();
-                b.para(*ins.rng.pick(&THANKS));
+                b.para(ins.rng.pick_str(&THANKS));
                 b.finish()
             } else {
                 reply_body(&mut ins.rng, &op_username, op_snippet, topic_id, by_staff)
@@ -964,7 +1133,10 @@ fn seed_topics(ins: &mut Inserter<'_>, plans: Vec<Plan>) -> rusqlite::Result<()>
         let mut accepted = None;
         let mut accepted_by = None;
         if plan.solved {
-            let candidates: Vec<&P> = posts.iter().filter(|p| p.number > 1 && p.post_type == 1).collect();
+            let candidates: Vec<&P> = posts
+                .iter()
+                .filter(|p| p.number > 1 && p.post_type == 1)
+                .collect();
             let chosen = if plan.mia_solution {
                 candidates.iter().find(|p| p.user == MIA).copied()
             } else if !candidates.is_empty() {
@@ -1040,7 +1212,9 @@ fn seed_topics(ins: &mut Inserter<'_>, plans: Vec<Plan>) -> rusqlite::Result<()>
 fn seed_pms(ins: &mut Inserter<'_>, topics: usize) -> rusqlite::Result<()> {
     let tx = ins.tx;
     let now = ins.now;
-    let first_id: i64 = tx.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM topics", [], |r| r.get(0))?;
+    let first_id: i64 = tx.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM topics", [], |r| {
+        r.get(0)
+    })?;
     let mut topic_st = tx.prepare(
         "INSERT INTO topics (id, title, slug, category_id, user_id, archetype, created_at, bumped_at, last_posted_at, \
          last_post_user_id, posts_count, highest_post_number, participant_count, views) \
@@ -1050,11 +1224,20 @@ fn seed_pms(ins: &mut Inserter<'_>, topics: usize) -> rusqlite::Result<()> {
         "INSERT INTO posts (id, topic_id, post_number, user_id, raw, cooked, created_at, updated_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
     )?;
-    let mut allow = tx.prepare("INSERT OR IGNORE INTO topic_allowed_users (topic_id, user_id) VALUES (?1, ?2)")?;
+    let mut allow = tx
+        .prepare("INSERT OR IGNORE INTO topic_allowed_users (topic_id, user_id) VALUES (?1, ?2)")?;
     let fixed: [(i64, i64, &str); 3] = [
         (MIA, MOD_ANNA, "Question about my flagged post"),
-        (ADMIN, MIA, "Thanks for all your help in the Broadband category"),
-        (LEADER_LUCA, MIA, "Would you like to join the beta testers group?"),
+        (
+            ADMIN,
+            MIA,
+            "Thanks for all your help in the Broadband category",
+        ),
+        (
+            LEADER_LUCA,
+            MIA,
+            "Would you like to join the beta testers group?",
+        ),
     ];
     let count = (topics / 20).max(10);
     for k in 0..count + fixed.len() {
@@ -1081,7 +1264,9 @@ fn seed_pms(ins: &mut Inserter<'_>, topics: usize) -> rusqlite::Result<()> {
             let user = if i % 2 == 0 { from } else { to };
             let mut b = Body::default();
             if i == 0 {
-                b.para(&format!("Hi, {title}. I'd rather not post the details publicly."));
+                b.para(&format!(
+                    "Hi, {title}. I'd rather not post the details publicly."
+                ));
                 b.para("My account number ends in 4471 if that helps.");
             } else {
                 b.para("Thanks for getting in touch. I've looked into it and updated your account; let me know if anything else comes up.");
@@ -1094,7 +1279,17 @@ fn seed_pms(ins: &mut Inserter<'_>, topics: usize) -> rusqlite::Result<()> {
                 at = (at + ins.rng.range(10 * MIN, DAY)).min(now - MIN);
             }
         }
-        topic_st.execute(params![id, title, slugify(title), from, created, at, last_user, n, if n > 1 { 2 } else { 1 }])?;
+        topic_st.execute(params![
+            id,
+            title,
+            slugify(title),
+            from,
+            created,
+            at,
+            last_user,
+            n,
+            if n > 1 { 2 } else { 1 }
+        ])?;
         allow.execute(params![id, from])?;
         allow.execute(params![id, to])?;
     }
@@ -1105,10 +1300,30 @@ fn seed_chat(ins: &mut Inserter<'_>, topics: usize) -> rusqlite::Result<()> {
     let tx = ins.tx;
     let now = ins.now;
     let channels: [(&str, &str, &str, i64); 4] = [
-        ("General", "general", "Say hello and chat about anything.", 7),
-        ("Mobile help", "mobile-help", "Quick questions about mobile service.", 2),
-        ("Broadband help", "broadband-help", "Quick questions about broadband and Wi-Fi.", 3),
-        ("TV & Streaming", "tv-streaming", "Talk about shows, apps and boxes.", 4),
+        (
+            "General",
+            "general",
+            "Say hello and chat about anything.",
+            7,
+        ),
+        (
+            "Mobile help",
+            "mobile-help",
+            "Quick questions about mobile service.",
+            2,
+        ),
+        (
+            "Broadband help",
+            "broadband-help",
+            "Quick questions about broadband and Wi-Fi.",
+            3,
+        ),
+        (
+            "TV & Streaming",
+            "tv-streaming",
+            "Talk about shows, apps and boxes.",
+            4,
+        ),
     ];
     let mut ch = tx.prepare("INSERT INTO chat_channels (id, name, slug, description, category_id) VALUES (?1, ?2, ?3, ?4, ?5)")?;
     let mut msg = tx.prepare(
@@ -1134,7 +1349,11 @@ fn seed_chat(ins: &mut Inserter<'_>, topics: usize) -> rusqlite::Result<()> {
         let step = (30 * DAY) / per;
         for k in 0..per {
             let at = start + k * step + ins.rng.range(0, step / 2);
-            let user = if k % 15 == 3 { MIA } else { ins.random_anyone() };
+            let user = if k % 15 == 3 {
+                MIA
+            } else {
+                ins.random_anyone()
+            };
             let (text, cooked) = if i == 1 && k == per - 5 {
                 let t = "look at this \u{1b}[31mred\u{1b}[0m text \u{1b}]52;c;cHduZWQ=\u{7} \u{202e}olleh";
                 (t.to_string(), format!("<p>{}</p>", escape_html(t)))
@@ -1185,13 +1404,19 @@ fn seed_reviewables(ins: &mut Inserter<'_>, topics: usize) -> rusqlite::Result<(
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
             )
             .ok();
-        let Some((topic_id, author, category_id, posted_at, archetype)) = row else { continue };
+        let Some((topic_id, author, category_id, posted_at, archetype)) = row else {
+            continue;
+        };
         if archetype != "regular" {
             continue;
         }
         let flagger = if id == 1 { MIA } else { ins.random_member() };
         let flagger = if flagger == author { ADMIN } else { flagger };
-        let status = if id <= count * 3 / 4 { 0 } else { ins.rng.range(1, 3) };
+        let status = if id <= count * 3 / 4 {
+            0
+        } else {
+            ins.rng.range(1, 3)
+        };
         let score_type = *ins.rng.pick(&[3i64, 4, 7, 8]);
         let at = (posted_at + ins.rng.range(MIN, DAY)).min(now - MIN);
         let extra = ins.rng.chance(0.3);
@@ -1230,7 +1455,13 @@ struct BadgeDef {
     multiple: bool,
 }
 
-const fn sys(name: &'static str, description: &'static str, badge_type: i64, grouping: i64, icon: &'static str) -> BadgeDef {
+const fn sys(
+    name: &'static str,
+    description: &'static str,
+    badge_type: i64,
+    grouping: i64,
+    icon: &'static str,
+) -> BadgeDef {
     BadgeDef {
         name,
         description,
@@ -1245,7 +1476,12 @@ const fn sys(name: &'static str, description: &'static str, badge_type: i64, gro
     }
 }
 
-const fn manual(name: &'static str, description: &'static str, badge_type: i64, icon: &'static str) -> BadgeDef {
+const fn manual(
+    name: &'static str,
+    description: &'static str,
+    badge_type: i64,
+    icon: &'static str,
+) -> BadgeDef {
     BadgeDef {
         name,
         description,
@@ -1261,13 +1497,49 @@ const fn manual(name: &'static str, description: &'static str, badge_type: i64, 
 }
 
 const BADGES: [BadgeDef; 60] = [
-    sys("Basic User", "Granted all essential community functions", 3, 4, "user"),
-    sys("Member", "Granted invitations, group messaging, more likes", 3, 4, "user"),
-    sys("Regular", "Granted recategorize, rename, followed links, wiki, more likes", 2, 4, "user"),
-    sys("Leader", "Granted global edit, pin, close, archive, split and merge, more likes", 1, 4, "user"),
+    sys(
+        "Basic User",
+        "Granted all essential community functions",
+        3,
+        4,
+        "user",
+    ),
+    sys(
+        "Member",
+        "Granted invitations, group messaging, more likes",
+        3,
+        4,
+        "user",
+    ),
+    sys(
+        "Regular",
+        "Granted recategorize, rename, followed links, wiki, more likes",
+        2,
+        4,
+        "user",
+    ),
+    sys(
+        "Leader",
+        "Granted global edit, pin, close, archive, split and merge, more likes",
+        1,
+        4,
+        "user",
+    ),
     sys("Welcome", "Received a like", 3, 1, "certificate"),
-    sys("Autobiographer", "Filled out profile information", 3, 1, "user-pen"),
-    sys("Read Guidelines", "Read the community guidelines", 3, 1, "book"),
+    sys(
+        "Autobiographer",
+        "Filled out profile information",
+        3,
+        1,
+        "user-pen",
+    ),
+    sys(
+        "Read Guidelines",
+        "Read the community guidelines",
+        3,
+        1,
+        "book",
+    ),
     sys("First Like", "Liked a post", 3, 1, "heart"),
     sys("First Share", "Shared a post", 3, 1, "share"),
     sys("First Flag", "Flagged a post", 3, 1, "flag"),
@@ -1275,53 +1547,216 @@ const BADGES: [BadgeDef; 60] = [
     sys("First Quote", "Quoted a post", 3, 1, "quote-right"),
     sys("First Mention", "Mentioned a user in a post", 3, 1, "at"),
     sys("First Emoji", "Used an Emoji in a Post", 3, 1, "face-smile"),
-    sys("First Onebox", "Posted a link that was oneboxed", 3, 1, "cube"),
-    sys("First Reply By Email", "Replied to a post via email", 3, 1, "envelope"),
-    sys("Reader", "Read every reply in a topic with more than 100 replies", 3, 1, "book-open"),
+    sys(
+        "First Onebox",
+        "Posted a link that was oneboxed",
+        3,
+        1,
+        "cube",
+    ),
+    sys(
+        "First Reply By Email",
+        "Replied to a post via email",
+        3,
+        1,
+        "envelope",
+    ),
+    sys(
+        "Reader",
+        "Read every reply in a topic with more than 100 replies",
+        3,
+        1,
+        "book-open",
+    ),
     sys("Editor", "First post edit", 3, 3, "pen-to-square"),
     sys("Wiki Editor", "First wiki edit", 3, 3, "far-pen-to-square"),
     sys("Nice Post", "Received 10 likes on a reply", 3, 3, "heart"),
     sys("Good Post", "Received 25 likes on a reply", 2, 3, "heart"),
     sys("Great Post", "Received 50 likes on a reply", 1, 3, "heart"),
-    sys("Nice Topic", "Received 10 likes on a topic", 3, 3, "file-lines"),
-    sys("Good Topic", "Received 25 likes on a topic", 2, 3, "file-lines"),
-    sys("Great Topic", "Received 50 likes on a topic", 1, 3, "file-lines"),
-    sys("Nice Share", "Shared a post with 25 unique visitors", 3, 2, "share-nodes"),
-    sys("Good Share", "Shared a post with 300 unique visitors", 2, 2, "share-nodes"),
-    sys("Great Share", "Shared a post with 1000 unique visitors", 1, 2, "share-nodes"),
+    sys(
+        "Nice Topic",
+        "Received 10 likes on a topic",
+        3,
+        3,
+        "file-lines",
+    ),
+    sys(
+        "Good Topic",
+        "Received 25 likes on a topic",
+        2,
+        3,
+        "file-lines",
+    ),
+    sys(
+        "Great Topic",
+        "Received 50 likes on a topic",
+        1,
+        3,
+        "file-lines",
+    ),
+    sys(
+        "Nice Share",
+        "Shared a post with 25 unique visitors",
+        3,
+        2,
+        "share-nodes",
+    ),
+    sys(
+        "Good Share",
+        "Shared a post with 300 unique visitors",
+        2,
+        2,
+        "share-nodes",
+    ),
+    sys(
+        "Great Share",
+        "Shared a post with 1000 unique visitors",
+        1,
+        2,
+        "share-nodes",
+    ),
     sys("Licensed", "Completed our new user tutorial", 3, 1, "stamp"),
-    sys("Certified", "Completed our advanced user tutorial", 3, 1, "certificate"),
+    sys(
+        "Certified",
+        "Completed our advanced user tutorial",
+        3,
+        1,
+        "certificate",
+    ),
     sys("Promoter", "Invited a user", 3, 2, "user-plus"),
     sys("Campaigner", "Invited 3 basic users", 2, 2, "user-plus"),
     sys("Champion", "Invited 5 members", 1, 2, "user-plus"),
-    sys("Anniversary", "Active member for a year, posted at least once", 2, 2, "far-clock"),
+    sys(
+        "Anniversary",
+        "Active member for a year, posted at least once",
+        2,
+        2,
+        "far-clock",
+    ),
     sys("Appreciated", "Received 1 like on 20 posts", 3, 2, "heart"),
     sys("Respected", "Received 2 likes on 100 posts", 2, 2, "heart"),
     sys("Admired", "Received 5 likes on 300 posts", 1, 2, "heart"),
     sys("Out of Love", "Used 50 likes in a day", 3, 2, "heart"),
-    sys("Higher Love", "Used 50 likes in a day 5 times", 2, 2, "heart"),
-    sys("Crazy in Love", "Used 50 likes in a day 20 times", 1, 2, "heart"),
-    sys("Thank You", "Has 20 liked posts and gave 10 likes", 3, 2, "heart"),
-    sys("Gives Back", "Has 100 liked posts and gave 100 likes", 2, 2, "heart"),
-    sys("Empathetic", "Has 500 liked posts and gave 1000 likes", 1, 2, "heart"),
-    sys("Popular Link", "Posted an external link with 50 clicks", 3, 3, "link"),
-    sys("Hot Link", "Posted an external link with 300 clicks", 2, 3, "link"),
-    sys("Famous Link", "Posted an external link with 1000 clicks", 1, 3, "link"),
-    sys("Enthusiast", "Visited 10 consecutive days", 3, 2, "calendar"),
-    sys("Aficionado", "Visited 100 consecutive days", 2, 2, "calendar"),
+    sys(
+        "Higher Love",
+        "Used 50 likes in a day 5 times",
+        2,
+        2,
+        "heart",
+    ),
+    sys(
+        "Crazy in Love",
+        "Used 50 likes in a day 20 times",
+        1,
+        2,
+        "heart",
+    ),
+    sys(
+        "Thank You",
+        "Has 20 liked posts and gave 10 likes",
+        3,
+        2,
+        "heart",
+    ),
+    sys(
+        "Gives Back",
+        "Has 100 liked posts and gave 100 likes",
+        2,
+        2,
+        "heart",
+    ),
+    sys(
+        "Empathetic",
+        "Has 500 liked posts and gave 1000 likes",
+        1,
+        2,
+        "heart",
+    ),
+    sys(
+        "Popular Link",
+        "Posted an external link with 50 clicks",
+        3,
+        3,
+        "link",
+    ),
+    sys(
+        "Hot Link",
+        "Posted an external link with 300 clicks",
+        2,
+        3,
+        "link",
+    ),
+    sys(
+        "Famous Link",
+        "Posted an external link with 1000 clicks",
+        1,
+        3,
+        "link",
+    ),
+    sys(
+        "Enthusiast",
+        "Visited 10 consecutive days",
+        3,
+        2,
+        "calendar",
+    ),
+    sys(
+        "Aficionado",
+        "Visited 100 consecutive days",
+        2,
+        2,
+        "calendar",
+    ),
     sys("Devotee", "Visited 365 consecutive days", 1, 2, "calendar"),
     sys("Solved 1", "First Accepted Solution", 3, 5, "square-check"),
-    sys("Guidance Counsellor", "10 Accepted Solutions", 2, 5, "square-check"),
+    sys(
+        "Guidance Counsellor",
+        "10 Accepted Solutions",
+        2,
+        5,
+        "square-check",
+    ),
     sys("Know-it-All", "50 Accepted Solutions", 1, 5, "square-check"),
-    manual("Community Champion", "Recognised by staff for outstanding help to other members", 1, "trophy"),
-    manual("Network Ninja", "Solved a tricky broadband or Wi-Fi problem for someone", 2, "wifi"),
-    manual("Bug Hunter", "Reported a real bug in one of our apps or devices", 2, "bug"),
-    manual("Helpful Hero", "Went out of their way to help a fellow member", 3, "hand-holding-heart"),
-    manual("Billing Buddy", "Explained a confusing bill clearly", 3, "receipt"),
-    manual("Event Host", "Hosted a community event or AMA", 2, "calendar-check"),
+    manual(
+        "Community Champion",
+        "Recognised by staff for outstanding help to other members",
+        1,
+        "trophy",
+    ),
+    manual(
+        "Network Ninja",
+        "Solved a tricky broadband or Wi-Fi problem for someone",
+        2,
+        "wifi",
+    ),
+    manual(
+        "Bug Hunter",
+        "Reported a real bug in one of our apps or devices",
+        2,
+        "bug",
+    ),
+    manual(
+        "Helpful Hero",
+        "Went out of their way to help a fellow member",
+        3,
+        "hand-holding-heart",
+    ),
+    manual(
+        "Billing Buddy",
+        "Explained a confusing bill clearly",
+        3,
+        "receipt",
+    ),
+    manual(
+        "Event Host",
+        "Hosted a community event or AMA",
+        2,
+        "calendar-check",
+    ),
     BadgeDef {
         name: "Mentor",
-        description: "Mentored a new member through their first weeks (can be granted more than once)",
+        description:
+            "Mentored a new member through their first weeks (can be granted more than once)",
         badge_type: 2,
         grouping: 6,
         icon: "graduation-cap",
@@ -1380,14 +1815,22 @@ fn seed_badges(tx: &Transaction<'_>) -> rusqlite::Result<()> {
 }
 
 fn badge_id(name: &str) -> i64 {
-    BADGES.iter().position(|b| b.name == name).map_or(1, |i| i as i64 + 1)
+    BADGES
+        .iter()
+        .position(|b| b.name == name)
+        .map_or(1, |i| i as i64 + 1)
 }
 
 fn seed_user_badges(ins: &mut Inserter<'_>) -> rusqlite::Result<()> {
     let tx = ins.tx;
     let now = ins.now;
     // Trust-level badges for everyone.
-    for (tl, name) in [(1, "Basic User"), (2, "Member"), (3, "Regular"), (4, "Leader")] {
+    for (tl, name) in [
+        (1, "Basic User"),
+        (2, "Member"),
+        (3, "Regular"),
+        (4, "Leader"),
+    ] {
         tx.execute(
             "INSERT INTO user_badges (badge_id, user_id, granted_at, granted_by_id) \
              SELECT ?1, id, created_at + ?2, -1 FROM users WHERE trust_level >= ?3",
@@ -1404,17 +1847,45 @@ fn seed_user_badges(ins: &mut Inserter<'_>) -> rusqlite::Result<()> {
     let mut st = tx.prepare(
         "INSERT INTO user_badges (badge_id, user_id, granted_at, granted_by_id, post_id) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
-    let common = ["Welcome", "First Like", "Read Guidelines", "First Mention", "Autobiographer", "Nice Post", "Enthusiast", "Appreciated", "Anniversary", "First Quote"];
+    let common = [
+        "Welcome",
+        "First Like",
+        "Read Guidelines",
+        "First Mention",
+        "Autobiographer",
+        "Nice Post",
+        "Enthusiast",
+        "Appreciated",
+        "Anniversary",
+        "First Quote",
+    ];
     for n in 0..ins.members {
         let uid = FIRST_MEMBER + n;
         let k = ins.rng.below(4);
         for j in 0..k {
             let b = common[((n as u64 + j * 3) % common.len() as u64) as usize];
-            st.execute(params![badge_id(b), uid, now - ins.rng.range(DAY, 600 * DAY), -1, Option::<i64>::None])?;
+            st.execute(params![
+                badge_id(b),
+                uid,
+                now - ins.rng.range(DAY, 600 * DAY),
+                -1,
+                Option::<i64>::None
+            ])?;
         }
         if ins.rng.chance(0.01) {
-            let b = *ins.rng.pick(&["Network Ninja", "Helpful Hero", "Billing Buddy", "Bug Hunter"]);
-            st.execute(params![badge_id(b), uid, now - ins.rng.range(DAY, 300 * DAY), MOD_ANNA, Option::<i64>::None])?;
+            let b = *ins.rng.pick(&[
+                "Network Ninja",
+                "Helpful Hero",
+                "Billing Buddy",
+                "Bug Hunter",
+            ]);
+            st.execute(params![
+                badge_id(b),
+                uid,
+                now - ins.rng.range(DAY, 300 * DAY),
+                MOD_ANNA,
+                Option::<i64>::None
+            ])?;
         }
     }
     let mia_post: Option<i64> = tx
@@ -1436,7 +1907,13 @@ fn seed_user_badges(ins: &mut Inserter<'_>) -> rusqlite::Result<()> {
         st.execute(params![badge_id(name), MIA, now - 20 * DAY, by, post])?;
     }
     for id in 1..=9 {
-        st.execute(params![badge_id("Community Champion"), id, now - 200 * DAY, ADMIN, Option::<i64>::None])?;
+        st.execute(params![
+            badge_id("Community Champion"),
+            id,
+            now - 200 * DAY,
+            ADMIN,
+            Option::<i64>::None
+        ])?;
     }
     Ok(())
 }

@@ -104,11 +104,18 @@ impl axum::extract::connect_info::Connected<IncomingStream<'_, KillListener>> fo
 }
 
 fn aborted() -> io::Error {
-    io::Error::new(io::ErrorKind::ConnectionAborted, "connection dropped by fault injection")
+    io::Error::new(
+        io::ErrorKind::ConnectionAborted,
+        "connection dropped by fault injection",
+    )
 }
 
 impl AsyncRead for KillableStream {
-    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         if this.killed.load(Ordering::SeqCst) {
             return Poll::Ready(Err(aborted()));
@@ -118,7 +125,11 @@ impl AsyncRead for KillableStream {
 }
 
 impl AsyncWrite for KillableStream {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         if this.killed.load(Ordering::SeqCst) {
             return Poll::Ready(Err(aborted()));
@@ -137,7 +148,11 @@ impl AsyncWrite for KillableStream {
     }
 }
 
-pub(crate) async fn serve(listener: TcpListener, state: Arc<AppState>, stop: tokio::sync::oneshot::Receiver<()>) {
+pub(crate) async fn serve(
+    listener: TcpListener,
+    state: Arc<AppState>,
+    stop: tokio::sync::oneshot::Receiver<()>,
+) {
     let app = Router::new().fallback(dispatch).with_state(state);
     let _ = axum::serve(
         KillListener(listener),
@@ -213,7 +228,10 @@ impl ApiError {
         )
     }
     pub(crate) fn unprocessable(errors: &[&str]) -> ApiError {
-        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, json!({ "errors": errors }))
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            json!({ "errors": errors }),
+        )
     }
     pub(crate) fn rate_limited(wait: u64, code: &str) -> ApiError {
         ApiError {
@@ -302,7 +320,10 @@ impl Ctx<'_> {
         }
     }
     pub(crate) fn bool_param(&self, name: &str) -> bool {
-        matches!(self.params.get(name).map(str::trim), Some("true" | "1" | "yes" | "t"))
+        matches!(
+            self.params.get(name).map(str::trim),
+            Some("true" | "1" | "yes" | "t")
+        )
     }
 }
 
@@ -335,21 +356,26 @@ async fn dispatch(
         }
         match outcome {
             Outcome::Pass => {}
-            Outcome::RateLimit(wait) => return error_response(ApiError::rate_limited(wait, "sandbox_fault")),
+            Outcome::RateLimit(wait) => {
+                return error_response(ApiError::rate_limited(wait, "sandbox_fault"))
+            }
             Outcome::Drop => {
                 conn.kill();
                 return error_response(ApiError::internal("dropped"));
             }
             Outcome::Error(status) => {
-                let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                let status =
+                    StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
                 let mut resp = Response::new(Body::from(format!(
                     "<html><body><h1>{} {}</h1><p>Injected by the modterm sandbox.</p></body></html>",
                     status.as_u16(),
                     status.canonical_reason().unwrap_or("Error")
                 )));
                 *resp.status_mut() = status;
-                resp.headers_mut()
-                    .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+                resp.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/html; charset=utf-8"),
+                );
                 return resp;
             }
             Outcome::Malformed => {
@@ -389,9 +415,15 @@ async fn dispatch(
     };
     let mut params = Params::default();
     params.add_urlencoded(&query);
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     if let Err(msg) = params.add_body(content_type.as_deref(), &body) {
-        return error_response(ApiError::new(StatusCode::BAD_REQUEST, json!({ "errors": [msg] })));
+        return error_response(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            json!({ "errors": [msg] }),
+        ));
     }
 
     let host = headers
@@ -456,7 +488,11 @@ fn handle_blocking(state: &AppState, req: Incoming) -> Result<(StatusCode, Value
         Auth::AdminKey => {
             let u = if let Some(name) = &req.api_username {
                 store::user_by_username(&tx, name)?
-            } else if let Some(id) = req.api_user_id.as_deref().and_then(|s| s.parse::<i64>().ok()) {
+            } else if let Some(id) = req
+                .api_user_id
+                .as_deref()
+                .and_then(|s| s.parse::<i64>().ok())
+            {
                 store::user_by_id(&tx, id)?
             } else {
                 None
@@ -469,9 +505,11 @@ fn handle_blocking(state: &AppState, req: Incoming) -> Result<(StatusCode, Value
         Auth::UserKey(key) => {
             let uid: Option<i64> = {
                 use rusqlite::OptionalExtension;
-                tx.prepare_cached("SELECT user_id FROM user_api_keys WHERE key = ?1 AND revoked_at IS NULL")?
-                    .query_row([key], |r| r.get(0))
-                    .optional()?
+                tx.prepare_cached(
+                    "SELECT user_id FROM user_api_keys WHERE key = ?1 AND revoked_at IS NULL",
+                )?
+                .query_row([key], |r| r.get(0))
+                .optional()?
             };
             let u = match uid {
                 Some(id) => store::user_by_id(&tx, id)?,
@@ -533,8 +571,12 @@ fn route(ctx: &Ctx<'_>) -> ApiResult {
         ["latest"] if get => lists::latest(ctx, None),
         ["c", rest @ ..] if get => lists::category_latest(ctx, rest),
         ["filter"] if get => lists::filter(ctx),
-        ["topics", "private-messages", username] if get => lists::private_messages(ctx, username, false),
-        ["topics", "private-messages-sent", username] if get => lists::private_messages(ctx, username, true),
+        ["topics", "private-messages", username] if get => {
+            lists::private_messages(ctx, username, false)
+        }
+        ["topics", "private-messages-sent", username] if get => {
+            lists::private_messages(ctx, username, true)
+        }
 
         ["t", a, "posts"] if get => topics::topic_posts(ctx, a),
         ["t", a, "move-posts"] if post => writes::move_posts(ctx, a),
@@ -597,7 +639,10 @@ fn faults_put(ctx: &Ctx<'_>) -> ApiResult {
     // Rebuild the JSON object from the flattened params so forms work too.
     let mut obj = serde_json::Map::new();
     for (k, v) in ctx.params.pairs() {
-        let k = k.strip_prefix("faults[").and_then(|k| k.strip_suffix(']')).unwrap_or(k);
+        let k = k
+            .strip_prefix("faults[")
+            .and_then(|k| k.strip_suffix(']'))
+            .unwrap_or(k);
         let val = match k {
             "path_prefix" => {
                 if v.is_empty() {
@@ -607,10 +652,12 @@ fn faults_put(ctx: &Ctx<'_>) -> ApiResult {
                 }
             }
             "rate_limit" => Value::Bool(matches!(v.as_str(), "true" | "1")),
-            "latency_ms" | "error_status" | "count" | "retry_after_seconds" => match v.parse::<u64>() {
-                Ok(n) => json!(n),
-                Err(_) => return Err(ApiError::invalid_params(k)),
-            },
+            "latency_ms" | "error_status" | "count" | "retry_after_seconds" => {
+                match v.parse::<u64>() {
+                    Ok(n) => json!(n),
+                    Err(_) => return Err(ApiError::invalid_params(k)),
+                }
+            }
             "error_rate" | "drop_rate" | "malformed_rate" => match v.parse::<f64>() {
                 Ok(n) if n.is_finite() => json!(n),
                 _ => return Err(ApiError::invalid_params(k)),
@@ -619,7 +666,8 @@ fn faults_put(ctx: &Ctx<'_>) -> ApiResult {
         };
         obj.insert(k.to_string(), val);
     }
-    let faults: Faults = serde_json::from_value(Value::Object(obj)).map_err(|_| ApiError::invalid_params("faults"))?;
+    let faults: Faults = serde_json::from_value(Value::Object(obj))
+        .map_err(|_| ApiError::invalid_params("faults"))?;
     ctx.state.faults.set(faults);
     Ok(json!({ "faults": ctx.state.faults.get() }))
 }

@@ -197,7 +197,11 @@ CREATE INDEX IF NOT EXISTS reviewable_scores_post ON reviewable_scores (post_id)
 "#;
 
 /// Opens the database file, creating the schema, and seeds it when it holds no users.
-pub(crate) fn open_and_seed(path: &Path, topics: usize, seed: u64) -> Result<Connection, SandboxError> {
+pub(crate) fn open_and_seed(
+    path: &Path,
+    topics: usize,
+    seed: u64,
+) -> Result<Connection, SandboxError> {
     let mut conn = Connection::open(path)?;
     conn.execute_batch(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY; \
@@ -264,14 +268,18 @@ pub(crate) fn slugify(title: &str) -> String {
 
 /// A letter avatar template like Discourse's.
 pub(crate) fn avatar_template(username: &str) -> String {
-    const COLORS: [&str; 8] = ["da6949", "8e8cc6", "f0a80c", "5b9a61", "3ab0a2", "b3539a", "e47a47", "4f8fc9"];
+    const COLORS: [&str; 8] = [
+        "da6949", "8e8cc6", "f0a80c", "5b9a61", "3ab0a2", "b3539a", "e47a47", "4f8fc9",
+    ];
     let first = username
         .chars()
         .next()
         .map(|c| c.to_ascii_lowercase())
         .filter(char::is_ascii_alphanumeric)
         .unwrap_or('x');
-    let h = username.bytes().fold(0usize, |a, b| a.wrapping_mul(31).wrapping_add(b as usize));
+    let h = username
+        .bytes()
+        .fold(0usize, |a, b| a.wrapping_mul(31).wrapping_add(b as usize));
     format!(
         "/letter_avatar_proxy/v4/letter/{first}/{}/{{size}}.png",
         COLORS[h % COLORS.len()]
@@ -380,12 +388,17 @@ fn mentions(line: &str) -> String {
         let boundary = i == 0 || chars[i - 1].is_whitespace();
         if c == '@' && boundary {
             let mut j = i + 1;
-            while j < chars.len() && (chars[j].is_ascii_alphanumeric() || chars[j] == '_' || chars[j] == '-') {
+            while j < chars.len()
+                && (chars[j].is_ascii_alphanumeric() || chars[j] == '_' || chars[j] == '-')
+            {
                 j += 1;
             }
             if j > i + 1 {
                 let name: String = chars[i + 1..j].iter().collect();
-                out.push_str(&format!("<a class=\"mention\" href=\"/u/{}\">@{name}</a>", name.to_lowercase()));
+                out.push_str(&format!(
+                    "<a class=\"mention\" href=\"/u/{}\">@{name}</a>",
+                    name.to_lowercase()
+                ));
                 i = j;
                 continue;
             }
@@ -430,7 +443,8 @@ pub(crate) struct UserRow {
     pub active: bool,
 }
 
-const USER_COLS: &str = "id, username, name, admin, moderator, trust_level, created_at, last_seen_at, \
+const USER_COLS: &str =
+    "id, username, name, admin, moderator, trust_level, created_at, last_seen_at, \
     last_posted_at, days_visited, time_read, posts_read_count, topics_entered, suspended_till, \
     suspend_reason, silenced_till, silence_reason, warnings_received, penalty_suspended, \
     penalty_silenced, title, location, website, bio_raw, email, ip_address, active";
@@ -485,7 +499,10 @@ pub(crate) fn user_by_id(conn: &Connection, id: i64) -> rusqlite::Result<Option<
         .optional()
 }
 
-pub(crate) fn user_by_username(conn: &Connection, username: &str) -> rusqlite::Result<Option<UserRow>> {
+pub(crate) fn user_by_username(
+    conn: &Connection,
+    username: &str,
+) -> rusqlite::Result<Option<UserRow>> {
     conn.prepare_cached(&format!(
         "SELECT {USER_COLS} FROM users WHERE username = ?1 COLLATE NOCASE"
     ))?
@@ -519,7 +536,8 @@ pub(crate) struct TopicRow {
     pub accepted_by_id: Option<i64>,
 }
 
-pub(crate) const TOPIC_COLS: &str = "t.id, t.title, t.slug, t.category_id, t.user_id, t.archetype, \
+pub(crate) const TOPIC_COLS: &str =
+    "t.id, t.title, t.slug, t.category_id, t.user_id, t.archetype, \
     t.created_at, t.bumped_at, t.last_posted_at, t.last_post_user_id, t.posts_count, \
     t.highest_post_number, t.reply_count, t.like_count, t.op_like_count, t.participant_count, \
     t.views, t.closed, t.archived, t.visible, t.accepted_post_id, t.accepted_by_id";
@@ -618,7 +636,11 @@ pub(crate) fn post_by_id(conn: &Connection, id: i64) -> rusqlite::Result<Option<
     .optional()
 }
 
-pub(crate) fn post_by_number(conn: &Connection, topic_id: i64, number: i64) -> rusqlite::Result<Option<PostRow>> {
+pub(crate) fn post_by_number(
+    conn: &Connection,
+    topic_id: i64,
+    number: i64,
+) -> rusqlite::Result<Option<PostRow>> {
     conn.prepare_cached(&format!(
         "SELECT {POST_COLS} FROM posts p WHERE p.topic_id = ?1 AND p.post_number = ?2 AND p.deleted_at IS NULL"
     ))?
@@ -674,7 +696,10 @@ pub(crate) fn find_category(conn: &Connection, key: &str) -> rusqlite::Result<Op
         .find(|c| c.slug.eq_ignore_ascii_case(key) || c.name.eq_ignore_ascii_case(key)))
 }
 
-pub(crate) fn category_accepts_answers(conn: &Connection, id: Option<i64>) -> rusqlite::Result<bool> {
+pub(crate) fn category_accepts_answers(
+    conn: &Connection,
+    id: Option<i64>,
+) -> rusqlite::Result<bool> {
     match id {
         Some(id) => Ok(category_by_id(conn, id)?.is_some_and(|c| c.accepts_answers)),
         None => Ok(false),

@@ -7,7 +7,8 @@ use serde_json::{json, Value};
 use super::lists::basic_user;
 use super::server::{ApiError, ApiResult, Ctx};
 use super::store::{
-    self, avatar_template, excerpt, iso, post_from_row, PostRow, TopicRow, UserRow, POST_COLS, WHISPER,
+    self, avatar_template, excerpt, iso, post_from_row, PostRow, TopicRow, UserRow, POST_COLS,
+    WHISPER,
 };
 
 pub(crate) const CHUNK_SIZE: usize = 20;
@@ -94,8 +95,12 @@ impl<'c> Users<'c> {
 
 /// The topic-level `accepted_answer` object.
 pub(crate) fn accepted_answer_info(ctx: &Ctx<'_>, t: &TopicRow) -> Result<Value, ApiError> {
-    let Some(pid) = t.accepted_post_id else { return Ok(Value::Null) };
-    let Some(p) = store::post_by_id(ctx.tx, pid)? else { return Ok(Value::Null) };
+    let Some(pid) = t.accepted_post_id else {
+        return Ok(Value::Null);
+    };
+    let Some(p) = store::post_by_id(ctx.tx, pid)? else {
+        return Ok(Value::Null);
+    };
     let author = store::user_by_id(ctx.tx, p.user_id)?;
     let accepter = match t.accepted_by_id {
         Some(id) => store::user_by_id(ctx.tx, id)?,
@@ -164,39 +169,45 @@ pub(crate) fn post_json(
         "topic_slug": t.slug,
         "display_username": name,
     });
-    extend(&mut v, json!({
-        "primary_group_name": null,
-        "flair_name": null,
-        "version": p.version,
-        "can_edit": ctx.g.user.is_some() && ctx.g.can_edit_post(p),
-        "can_delete": ctx.g.user.is_some() && ctx.g.can_delete_post(p),
-        "can_recover": false,
-        "can_wiki": ctx.g.is_staff() || (yours && tl >= 1),
-        "read": true,
-        "user_title": title,
-        "bookmarked": false,
-        "actions_summary": [{"id": 2, "count": p.like_count, "can_act": ctx.g.user.is_some() && !yours}],
-    }));
-    extend(&mut v, json!({
-        "moderator": moderator,
-        "admin": admin,
-        "staff": admin || moderator,
-        "user_id": p.user_id,
-        "hidden": p.hidden,
-        "trust_level": tl,
-        "deleted_at": null,
-        "user_deleted": false,
-        "edit_reason": null,
-        "can_view_edit_history": true,
-        "wiki": false,
-        "reviewable_id": 0,
-        "reviewable_score_count": 0,
-        "reviewable_score_pending_count": 0,
-        "can_accept_answer": can_accept && !accepted,
-        "can_unaccept_answer": can_accept && accepted,
-        "accepted_answer": accepted,
-        "topic_accepted_answer": t.accepted_post_id.is_some(),
-    }));
+    extend(
+        &mut v,
+        json!({
+            "primary_group_name": null,
+            "flair_name": null,
+            "version": p.version,
+            "can_edit": ctx.g.user.is_some() && ctx.g.can_edit_post(p),
+            "can_delete": ctx.g.user.is_some() && ctx.g.can_delete_post(p),
+            "can_recover": false,
+            "can_wiki": ctx.g.is_staff() || (yours && tl >= 1),
+            "read": true,
+            "user_title": title,
+            "bookmarked": false,
+            "actions_summary": [{"id": 2, "count": p.like_count, "can_act": ctx.g.user.is_some() && !yours}],
+        }),
+    );
+    extend(
+        &mut v,
+        json!({
+            "moderator": moderator,
+            "admin": admin,
+            "staff": admin || moderator,
+            "user_id": p.user_id,
+            "hidden": p.hidden,
+            "trust_level": tl,
+            "deleted_at": null,
+            "user_deleted": false,
+            "edit_reason": null,
+            "can_view_edit_history": true,
+            "wiki": false,
+            "reviewable_id": 0,
+            "reviewable_score_count": 0,
+            "reviewable_score_pending_count": 0,
+            "can_accept_answer": can_accept && !accepted,
+            "can_unaccept_answer": can_accept && accepted,
+            "accepted_answer": accepted,
+            "topic_accepted_answer": t.accepted_post_id.is_some(),
+        }),
+    );
     if let Some(n) = p.reply_to_post_number {
         if let Some(parent) = store::post_by_number(ctx.tx, t.id, n)? {
             if let Some(pu) = users.get(parent.user_id)? {
@@ -216,7 +227,12 @@ pub(crate) fn post_json(
 }
 
 /// `GET /t/{id}.json`, `/t/{slug}/{id}.json`, `/t/{id}/{post_number}.json`.
-pub(crate) fn show(ctx: &Ctx<'_>, _slug: Option<&str>, id: &str, post_number: Option<&str>) -> ApiResult {
+pub(crate) fn show(
+    ctx: &Ctx<'_>,
+    _slug: Option<&str>,
+    id: &str,
+    post_number: Option<&str>,
+) -> ApiResult {
     let id = parse_id(id)?;
     let t = visible_topic(ctx, id)?;
     let ids = stream(ctx, t.id)?;
@@ -233,18 +249,33 @@ pub(crate) fn show(ctx: &Ctx<'_>, _slug: Option<&str>, id: &str, post_number: Op
         }
         start
     } else if let Some(n) = post_number {
-        let idx = ids.iter().position(|(_, pn)| *pn >= n).unwrap_or(ids.len().saturating_sub(1));
+        let idx = ids
+            .iter()
+            .position(|(_, pn)| *pn >= n)
+            .unwrap_or(ids.len().saturating_sub(1));
         idx.min(ids.len().saturating_sub(CHUNK_SIZE))
     } else {
         0
     };
-    let chunk: Vec<i64> = ids.iter().skip(start).take(CHUNK_SIZE).map(|(id, _)| *id).collect();
+    let chunk: Vec<i64> = ids
+        .iter()
+        .skip(start)
+        .take(CHUNK_SIZE)
+        .map(|(id, _)| *id)
+        .collect();
     let rows = load_posts(ctx, &chunk)?;
     let category_allows = store::category_accepts_answers(ctx.tx, t.category_id)?;
     let mut users = Users::new(ctx);
     let mut posts = Vec::with_capacity(rows.len());
     for p in &rows {
-        posts.push(post_json(ctx, &mut users, &t, p, category_allows, include_raw)?);
+        posts.push(post_json(
+            ctx,
+            &mut users,
+            &t,
+            p,
+            category_allows,
+            include_raw,
+        )?);
     }
     let participants = participants(ctx, &t)?;
     let created_by = users.get(t.user_id)?.map(|u| basic_user(&u));
@@ -281,36 +312,39 @@ pub(crate) fn show(ctx: &Ctx<'_>, _slug: Option<&str>, id: &str, post_number: Op
         "slug": t.slug,
         "category_id": t.category_id,
     });
-    extend(&mut v, json!({
-        "word_count": null,
-        "deleted_at": null,
-        "user_id": t.user_id,
-        "featured_link": null,
-        "pinned_globally": false,
-        "pinned_at": null,
-        "pinned_until": null,
-        "image_url": null,
-        "slow_mode_seconds": 0,
-        "draft": null,
-        "draft_key": format!("topic_{}", t.id),
-        "draft_sequence": 0,
-        "unpinned": null,
-        "pinned": false,
-        "current_post_number": post_number.unwrap_or(1),
-        "highest_post_number": t.highest_post_number,
-        "deleted_by": null,
-        "has_deleted": false,
-        "actions_summary": [],
-        "chunk_size": CHUNK_SIZE,
-        "bookmarked": false,
-        "bookmarks": [],
-        "topic_timer": null,
-        "message_bus_last_id": 0,
-        "participant_count": t.participant_count,
-        "show_read_indicator": false,
-        "thumbnails": null,
-        "has_accepted_answer": t.accepted_post_id.is_some(),
-    }));
+    extend(
+        &mut v,
+        json!({
+            "word_count": null,
+            "deleted_at": null,
+            "user_id": t.user_id,
+            "featured_link": null,
+            "pinned_globally": false,
+            "pinned_at": null,
+            "pinned_until": null,
+            "image_url": null,
+            "slow_mode_seconds": 0,
+            "draft": null,
+            "draft_key": format!("topic_{}", t.id),
+            "draft_sequence": 0,
+            "unpinned": null,
+            "pinned": false,
+            "current_post_number": post_number.unwrap_or(1),
+            "highest_post_number": t.highest_post_number,
+            "deleted_by": null,
+            "has_deleted": false,
+            "actions_summary": [],
+            "chunk_size": CHUNK_SIZE,
+            "bookmarked": false,
+            "bookmarks": [],
+            "topic_timer": null,
+            "message_bus_last_id": 0,
+            "participant_count": t.participant_count,
+            "show_read_indicator": false,
+            "thumbnails": null,
+            "has_accepted_answer": t.accepted_post_id.is_some(),
+        }),
+    );
     v["details"] = json!({
             "can_edit": ctx.g.can_edit_topic(&t),
             "notification_level": 1,
@@ -393,7 +427,11 @@ pub(crate) fn topic_posts(ctx: &Ctx<'_>, id: &str) -> ApiResult {
                 .map(|(id, _)| *id)
                 .collect()
         } else {
-            let before: Vec<i64> = visible.iter().filter(|(_, pn)| *pn < n).map(|(id, _)| *id).collect();
+            let before: Vec<i64> = visible
+                .iter()
+                .filter(|(_, pn)| *pn < n)
+                .map(|(id, _)| *id)
+                .collect();
             before[before.len().saturating_sub(CHUNK_SIZE)..].to_vec()
         }
     } else {
@@ -405,7 +443,14 @@ pub(crate) fn topic_posts(ctx: &Ctx<'_>, id: &str) -> ApiResult {
     let mut users = Users::new(ctx);
     let mut posts = Vec::new();
     for p in &rows {
-        posts.push(post_json(ctx, &mut users, &t, p, category_allows, include_raw)?);
+        posts.push(post_json(
+            ctx,
+            &mut users,
+            &t,
+            p,
+            category_allows,
+            include_raw,
+        )?);
     }
     Ok(json!({"post_stream": {"posts": posts}, "id": t.id}))
 }

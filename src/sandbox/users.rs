@@ -35,9 +35,11 @@ pub(crate) fn session_current(ctx: &Ctx<'_>) -> ApiResult {
 }
 
 fn review_pending(ctx: &Ctx<'_>) -> Result<i64, ApiError> {
-    Ok(ctx
-        .tx
-        .query_row("SELECT COUNT(*) FROM reviewables WHERE status = 0", [], |r| r.get(0))?)
+    Ok(ctx.tx.query_row(
+        "SELECT COUNT(*) FROM reviewables WHERE status = 0",
+        [],
+        |r| r.get(0),
+    )?)
 }
 
 fn groups(u: &UserRow) -> Vec<Value> {
@@ -107,7 +109,11 @@ pub(crate) fn profile(ctx: &Ctx<'_>, username: &str) -> ApiResult {
     let s = stats(ctx, u.id)?;
     let staff = ctx.g.is_staff();
     let is_self = ctx.g.is_user(u.id);
-    let badge_count = count(ctx, "SELECT COUNT(*) FROM user_badges WHERE user_id = ?1", u.id)?;
+    let badge_count = count(
+        ctx,
+        "SELECT COUNT(*) FROM user_badges WHERE user_id = ?1",
+        u.id,
+    )?;
     let mut user = json!({
         "id": u.id,
         "username": u.username,
@@ -126,29 +132,32 @@ pub(crate) fn profile(ctx: &Ctx<'_>, username: &str) -> ApiResult {
         "moderator": u.moderator,
         "admin": u.admin,
     });
-    extend(&mut user, json!({
-        "title": u.title,
-        "badge_count": badge_count,
-        "time_read": u.time_read,
-        "recent_time_read": u.time_read / 10,
-        "primary_group_name": null,
-        "flair_name": null,
-        "featured_topic": null,
-        "bio_raw": u.bio_raw,
-        "bio_cooked": u.bio_raw.as_deref().map(store::cook),
-        "bio_excerpt": u.bio_raw.as_deref().map(|b| excerpt(&store::cook(b), 200)),
-        "website": u.website,
-        "website_name": u.website.as_deref().map(|w| w.trim_start_matches("https://").to_string()),
-        "location": u.location,
-        "user_fields": {},
-        "custom_fields": {},
-        "profile_view_count": u.days_visited * 3,
-        "invited_by": null,
-        "groups": groups(&u),
-        "featured_user_badge_ids": [],
-        "can_edit": staff || is_self,
-        "accepted_answers": s.solved_count,
-    }));
+    extend(
+        &mut user,
+        json!({
+            "title": u.title,
+            "badge_count": badge_count,
+            "time_read": u.time_read,
+            "recent_time_read": u.time_read / 10,
+            "primary_group_name": null,
+            "flair_name": null,
+            "featured_topic": null,
+            "bio_raw": u.bio_raw,
+            "bio_cooked": u.bio_raw.as_deref().map(store::cook),
+            "bio_excerpt": u.bio_raw.as_deref().map(|b| excerpt(&store::cook(b), 200)),
+            "website": u.website,
+            "website_name": u.website.as_deref().map(|w| w.trim_start_matches("https://").to_string()),
+            "location": u.location,
+            "user_fields": {},
+            "custom_fields": {},
+            "profile_view_count": u.days_visited * 3,
+            "invited_by": null,
+            "groups": groups(&u),
+            "featured_user_badge_ids": [],
+            "can_edit": staff || is_self,
+            "accepted_answers": s.solved_count,
+        }),
+    );
     if u.suspended(ctx.now()) {
         user["suspended_till"] = json!(iso_opt(u.suspended_till));
     }
@@ -205,9 +214,9 @@ pub(crate) fn profile(ctx: &Ctx<'_>, username: &str) -> ApiResult {
 }
 
 fn linked_accounts(ctx: &Ctx<'_>, id: i64) -> Result<Vec<(String, String)>, ApiError> {
-    let mut st = ctx
-        .tx
-        .prepare_cached("SELECT provider, uid FROM user_associated_accounts WHERE user_id = ?1 ORDER BY provider")?;
+    let mut st = ctx.tx.prepare_cached(
+        "SELECT provider, uid FROM user_associated_accounts WHERE user_id = ?1 ORDER BY provider",
+    )?;
     let rows = st.query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
@@ -232,8 +241,10 @@ pub(crate) fn summary(ctx: &Ctx<'_>, username: &str) -> ApiResult {
     )?;
     let replies: Vec<Value> = st
         .query_map([u.id], |r| {
-            Ok(json!({"post_number": r.get::<_, i64>(0)?, "like_count": r.get::<_, i64>(1)?,
-                      "created_at": iso(r.get(2)?), "topic_id": r.get::<_, i64>(3)?}))
+            Ok(
+                json!({"post_number": r.get::<_, i64>(0)?, "like_count": r.get::<_, i64>(1)?,
+                      "created_at": iso(r.get(2)?), "topic_id": r.get::<_, i64>(3)?}),
+            )
         })?
         .collect::<Result<_, _>>()?;
     let mut st = ctx.tx.prepare_cached(
@@ -272,9 +283,11 @@ pub(crate) fn summary(ctx: &Ctx<'_>, username: &str) -> ApiResult {
     let mut top_categories = Vec::new();
     for (cid, n) in cats {
         if let Some(c) = store::category_by_id(ctx.tx, cid)? {
-            top_categories.push(json!({"id": c.id, "name": c.name, "slug": c.slug, "color": c.color,
+            top_categories.push(
+                json!({"id": c.id, "name": c.name, "slug": c.slug, "color": c.color,
                 "text_color": c.text_color, "read_restricted": false, "parent_category_id": null,
-                "post_count": n, "topic_count": 0}));
+                "post_count": n, "topic_count": 0}),
+            );
         }
     }
     let mut st = ctx.tx.prepare_cached(
@@ -380,12 +393,18 @@ pub(crate) fn user_actions(ctx: &Ctx<'_>) -> ApiResult {
     );
     let mut st = ctx.tx.prepare(&sql)?;
     let rows: Vec<(i64, i64, i64, i64, i64)> = st
-        .query_map([u.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
+        .query_map([u.id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?
         .collect::<Result<_, _>>()?;
     let mut out = Vec::with_capacity(rows.len());
     for (action_type, created_at, post_id, acting_id, target_id) in rows {
-        let Some(p) = store::post_by_id(ctx.tx, post_id)? else { continue };
-        let Some(t) = store::topic_by_id(ctx.tx, p.topic_id)? else { continue };
+        let Some(p) = store::post_by_id(ctx.tx, post_id)? else {
+            continue;
+        };
+        let Some(t) = store::topic_by_id(ctx.tx, p.topic_id)? else {
+            continue;
+        };
         let author = store::user_by_id(ctx.tx, p.user_id)?;
         let acting = store::user_by_id(ctx.tx, acting_id)?;
         let target = store::user_by_id(ctx.tx, target_id)?;
@@ -471,7 +490,11 @@ pub(crate) fn admin_user(ctx: &Ctx<'_>, id: &str) -> ApiResult {
     let id = parse_id(id)?;
     let u = store::user_by_id(ctx.tx, id)?.ok_or_else(ApiError::not_found)?;
     let s = stats(ctx, u.id)?;
-    let flags_given = count(ctx, "SELECT COUNT(*) FROM reviewable_scores WHERE user_id = ?1", u.id)?;
+    let flags_given = count(
+        ctx,
+        "SELECT COUNT(*) FROM reviewable_scores WHERE user_id = ?1",
+        u.id,
+    )?;
     let flags_received = count(
         ctx,
         "SELECT COUNT(*) FROM reviewable_scores rs JOIN posts p ON p.id = rs.post_id WHERE p.user_id = ?1",
@@ -489,7 +512,9 @@ pub(crate) fn admin_user(ctx: &Ctx<'_>, id: &str) -> ApiResult {
     }
     let api_keys: i64 = ctx
         .tx
-        .prepare_cached("SELECT COUNT(*) FROM user_api_keys WHERE user_id = ?1 AND revoked_at IS NULL")?
+        .prepare_cached(
+            "SELECT COUNT(*) FROM user_api_keys WHERE user_id = ?1 AND revoked_at IS NULL",
+        )?
         .query_row([u.id], |r| r.get(0))
         .optional()?
         .unwrap_or(0);
@@ -524,43 +549,49 @@ pub(crate) fn admin_user(ctx: &Ctx<'_>, id: &str) -> ApiResult {
         "warnings_received_count": u.warnings_received,
         "private_topics_count": pm_count,
     });
-    extend(&mut v, json!({
-        "can_send_activation_email": false,
-        "can_activate": !u.active,
-        "can_deactivate": u.active && ctx.g.is_admin(),
-        "can_grant_admin": ctx.g.is_admin() && !u.admin,
-        "can_revoke_admin": ctx.g.is_admin() && u.admin,
-        "can_grant_moderation": ctx.g.is_admin() && !u.moderator,
-        "can_revoke_moderation": ctx.g.is_admin() && u.moderator,
-        "can_impersonate": ctx.g.is_admin() && !u.admin,
-        "can_be_deleted": ctx.g.is_admin() && s.post_count == 0,
-        "can_delete_all_posts": ctx.g.is_admin(),
-        "suspended_till": iso_opt(u.suspended_till.filter(|t| *t > now)),
-        "suspended_at": null,
-        "full_suspend_reason": if u.suspended(now) { json!(u.suspend_reason) } else { Value::Null },
-        "suspend_reason": if u.suspended(now) { json!(u.suspend_reason) } else { Value::Null },
-        "silenced_till": iso_opt(u.silenced_till.filter(|t| *t > now)),
-        "silence_reason": if u.silenced(now) { json!(u.silence_reason) } else { Value::Null },
-        "penalty_counts": {
-            "silenced": u.penalty_silenced,
-            "suspended": u.penalty_suspended,
-            "total": u.penalty_silenced + u.penalty_suspended,
-        },
-    }));
-    extend(&mut v, json!({
-        "next_penalty": null,
-        "bounce_score": 0,
-        "reset_bounce_score_after": null,
-        "primary_group_id": null,
-        "badge_count": count(ctx, "SELECT COUNT(*) FROM user_badges WHERE user_id = ?1", u.id)?,
-        "groups": groups(&u),
-        "external_ids": Value::Object(external_ids),
-        "associated_accounts": linked.iter().map(|(p, uid)| json!({"name": p, "description": uid})).collect::<Vec<_>>(),
-        "single_sign_on_record": null,
-        "approved_by": null,
-        "tl3_requirements": null,
-        "accepted_answers": s.solved_count,
-    }));
+    extend(
+        &mut v,
+        json!({
+            "can_send_activation_email": false,
+            "can_activate": !u.active,
+            "can_deactivate": u.active && ctx.g.is_admin(),
+            "can_grant_admin": ctx.g.is_admin() && !u.admin,
+            "can_revoke_admin": ctx.g.is_admin() && u.admin,
+            "can_grant_moderation": ctx.g.is_admin() && !u.moderator,
+            "can_revoke_moderation": ctx.g.is_admin() && u.moderator,
+            "can_impersonate": ctx.g.is_admin() && !u.admin,
+            "can_be_deleted": ctx.g.is_admin() && s.post_count == 0,
+            "can_delete_all_posts": ctx.g.is_admin(),
+            "suspended_till": iso_opt(u.suspended_till.filter(|t| *t > now)),
+            "suspended_at": null,
+            "full_suspend_reason": if u.suspended(now) { json!(u.suspend_reason) } else { Value::Null },
+            "suspend_reason": if u.suspended(now) { json!(u.suspend_reason) } else { Value::Null },
+            "silenced_till": iso_opt(u.silenced_till.filter(|t| *t > now)),
+            "silence_reason": if u.silenced(now) { json!(u.silence_reason) } else { Value::Null },
+            "penalty_counts": {
+                "silenced": u.penalty_silenced,
+                "suspended": u.penalty_suspended,
+                "total": u.penalty_silenced + u.penalty_suspended,
+            },
+        }),
+    );
+    extend(
+        &mut v,
+        json!({
+            "next_penalty": null,
+            "bounce_score": 0,
+            "reset_bounce_score_after": null,
+            "primary_group_id": null,
+            "badge_count": count(ctx, "SELECT COUNT(*) FROM user_badges WHERE user_id = ?1", u.id)?,
+            "groups": groups(&u),
+            "external_ids": Value::Object(external_ids),
+            "associated_accounts": linked.iter().map(|(p, uid)| json!({"name": p, "description": uid})).collect::<Vec<_>>(),
+            "single_sign_on_record": null,
+            "approved_by": null,
+            "tl3_requirements": null,
+            "accepted_answers": s.solved_count,
+        }),
+    );
     // Admin-only details (moderators_view_ips / moderators_view_emails are off).
     if ctx.g.is_admin() {
         v["ip_address"] = json!(u.ip_address);

@@ -58,7 +58,9 @@ pub(crate) fn create_post(ctx: &Ctx<'_>) -> ApiResult {
     let is_pm = ctx.params.get("archetype") == Some("private_message");
     let topic_id = ctx.params.get_nonblank("topic_id");
     let result = if let Some(tid) = topic_id {
-        let tid = tid.parse::<i64>().map_err(|_| ApiError::invalid_params("topic_id"))?;
+        let tid = tid
+            .parse::<i64>()
+            .map_err(|_| ApiError::invalid_params("topic_id"))?;
         reply(ctx, &user, tid, raw)?
     } else {
         new_topic(ctx, &user, raw, is_pm)?
@@ -78,7 +80,9 @@ fn length_errors(raw: &str, min: usize) -> Vec<String> {
     if n < min {
         vec![format!("Body is too short (minimum is {min} characters)")]
     } else if n > MAX_POST_LENGTH {
-        vec![format!("Body is too long (maximum is {MAX_POST_LENGTH} characters)")]
+        vec![format!(
+            "Body is too long (maximum is {MAX_POST_LENGTH} characters)"
+        )]
     } else {
         Vec::new()
     }
@@ -87,9 +91,13 @@ fn length_errors(raw: &str, min: usize) -> Vec<String> {
 fn title_errors(title: &str) -> Vec<String> {
     let n = title.trim().chars().count();
     if n < MIN_TITLE_LENGTH {
-        vec![format!("Title is too short (minimum is {MIN_TITLE_LENGTH} characters)")]
+        vec![format!(
+            "Title is too short (minimum is {MIN_TITLE_LENGTH} characters)"
+        )]
     } else if n > MAX_TITLE_LENGTH {
-        vec![format!("Title is too long (maximum is {MAX_TITLE_LENGTH} characters)")]
+        vec![format!(
+            "Title is too long (maximum is {MAX_TITLE_LENGTH} characters)"
+        )]
     } else {
         Vec::new()
     }
@@ -104,7 +112,11 @@ fn reply(ctx: &Ctx<'_>, user: &store::UserRow, topic_id: i64, raw: &str) -> ApiR
     if !ctx.g.can_create_post_on_topic(&t, allowed) {
         return Err(create_post_error(vec![TOPIC_NOT_FOUND.into()]));
     }
-    let min = if t.is_pm() { MIN_PM_POST_LENGTH } else { MIN_POST_LENGTH };
+    let min = if t.is_pm() {
+        MIN_PM_POST_LENGTH
+    } else {
+        MIN_POST_LENGTH
+    };
     let errors = length_errors(raw, min);
     if !errors.is_empty() {
         return Err(create_post_error(errors));
@@ -144,8 +156,10 @@ fn reply(ctx: &Ctx<'_>, user: &store::UserRow, topic_id: i64, raw: &str) -> ApiR
         params![t.id, number],
     )?;
     if !whisper && !no_bump {
-        ctx.tx
-            .execute("UPDATE topics SET bumped_at = ?2 WHERE id = ?1", params![t.id, now])?;
+        ctx.tx.execute(
+            "UPDATE topics SET bumped_at = ?2 WHERE id = ?1",
+            params![t.id, now],
+        )?;
     }
     ctx.tx.execute(
         "UPDATE users SET last_posted_at = ?2, last_seen_at = ?2 WHERE id = ?1",
@@ -172,7 +186,14 @@ fn new_topic(ctx: &Ctx<'_>, user: &store::UserRow, raw: &str, is_pm: bool) -> Ap
         return Err(ApiError::param_missing("title"));
     }
     let mut errors = title_errors(&title);
-    errors.extend(length_errors(raw, if is_pm { MIN_PM_POST_LENGTH } else { MIN_POST_LENGTH }));
+    errors.extend(length_errors(
+        raw,
+        if is_pm {
+            MIN_PM_POST_LENGTH
+        } else {
+            MIN_POST_LENGTH
+        },
+    ));
     let mut recipients = Vec::new();
     let mut category_id = None;
     if is_pm {
@@ -250,8 +271,13 @@ fn new_topic(ctx: &Ctx<'_>, user: &store::UserRow, raw: &str, is_pm: bool) -> Ap
 /// Loads the post named by the `id` param and its topic, for accept/unaccept.
 fn solution_target(ctx: &Ctx<'_>) -> Result<(TopicRow, PostRow, bool), ApiError> {
     ctx.require_user()?;
-    let id = ctx.params.get_nonblank("id").ok_or_else(|| ApiError::param_missing("id"))?;
-    let id = id.parse::<i64>().map_err(|_| ApiError::invalid_params("id"))?;
+    let id = ctx
+        .params
+        .get_nonblank("id")
+        .ok_or_else(|| ApiError::param_missing("id"))?;
+    let id = id
+        .parse::<i64>()
+        .map_err(|_| ApiError::invalid_params("id"))?;
     let p = store::post_by_id(ctx.tx, id)?.ok_or_else(ApiError::not_found)?;
     let t = visible_topic(ctx, p.topic_id)?;
     if !ctx.g.can_see_post(&p) {
@@ -321,7 +347,9 @@ pub(crate) fn move_posts(ctx: &Ctx<'_>, id: &str) -> ApiResult {
         .collect::<Result<_, _>>()?;
     drop(st);
     if posts.is_empty() {
-        return Err(ApiError::unprocessable(&["None of those posts belong to this topic."]));
+        return Err(ApiError::unprocessable(&[
+            "None of those posts belong to this topic.",
+        ]));
     }
     if let Some(acc) = source.accepted_post_id {
         if posts.iter().any(|p| p.id == acc) {
@@ -333,7 +361,9 @@ pub(crate) fn move_posts(ctx: &Ctx<'_>, id: &str) -> ApiResult {
     let now = ctx.now();
     let dest = if let Some(dest_id) = dest_id {
         if dest_id == source.id {
-            return Err(ApiError::unprocessable(&["Can't move posts into the topic they are in."]));
+            return Err(ApiError::unprocessable(&[
+                "Can't move posts into the topic they are in.",
+            ]));
         }
         let d = visible_topic(ctx, dest_id)?;
         if d.is_pm() && !ctx.g.is_staff() {
@@ -349,7 +379,9 @@ pub(crate) fn move_posts(ctx: &Ctx<'_>, id: &str) -> ApiResult {
         }
         let first = &posts[0];
         if first.post_type != 1 {
-            return Err(ApiError::unprocessable(&["The first post of a new topic must be a regular post."]));
+            return Err(ApiError::unprocessable(&[
+                "The first post of a new topic must be a regular post.",
+            ]));
         }
         let category = match ctx.params.get_nonblank("category_id") {
             Some(k) => Some(
@@ -379,7 +411,8 @@ pub(crate) fn move_posts(ctx: &Ctx<'_>, id: &str) -> ApiResult {
         map.push((p.post_number, next));
         latest = latest.max(p.created_at);
     }
-    let remap = |n: Option<i64>| n.and_then(|n| map.iter().find(|(old, _)| *old == n).map(|(_, new)| *new));
+    let remap =
+        |n: Option<i64>| n.and_then(|n| map.iter().find(|(old, _)| *old == n).map(|(_, new)| *new));
     for (p, (_, new_number)) in posts.iter().zip(map.iter()) {
         let reply_to = remap(p.reply_to_post_number);
         if p.post_number == 1 {
@@ -426,10 +459,14 @@ pub(crate) fn update_topic(ctx: &Ctx<'_>, id: &str) -> ApiResult {
     if let Some(key) = category {
         let c = store::find_category(ctx.tx, key)?
             .ok_or_else(|| ApiError::unprocessable(&["Category can't be blank"]))?;
-        ctx.tx
-            .execute("UPDATE topics SET category_id = ?2 WHERE id = ?1", params![t.id, c.id])?;
-        ctx.tx
-            .execute("UPDATE reviewables SET category_id = ?2 WHERE topic_id = ?1", params![t.id, c.id])?;
+        ctx.tx.execute(
+            "UPDATE topics SET category_id = ?2 WHERE id = ?1",
+            params![t.id, c.id],
+        )?;
+        ctx.tx.execute(
+            "UPDATE reviewables SET category_id = ?2 WHERE topic_id = ?1",
+            params![t.id, c.id],
+        )?;
     }
     let title = ctx
         .params
@@ -456,4 +493,3 @@ pub(crate) fn update_topic(ctx: &Ctx<'_>, id: &str) -> ApiResult {
         "category_id": t.category_id,
     }}))
 }
-

@@ -70,7 +70,9 @@ pub fn form_encode(pairs: &[(&str, &str)]) -> String {
         let mut out = String::new();
         for b in s.bytes() {
             match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    out.push(b as char)
+                }
                 b' ' => out.push('+'),
                 _ => out.push_str(&format!("%{b:02X}")),
             }
@@ -86,7 +88,13 @@ pub fn form_encode(pairs: &[(&str, &str)]) -> String {
 
 impl TestSandbox {
     /// A request as `user` (admin API key + Api-Username), or anonymous when `None`.
-    pub async fn call(&self, method: Method, path: &str, user: Option<&str>, body: Body<'_>) -> (StatusCode, Value) {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        user: Option<&str>,
+        body: Body<'_>,
+    ) -> (StatusCode, Value) {
         let mut req = self.client.request(method, format!("{}{}", self.url, path));
         if let Some(u) = user {
             req = req.header("Api-Key", KEY).header("Api-Username", u);
@@ -109,16 +117,24 @@ impl TestSandbox {
         self.call(Method::GET, path, user, Body::None).await
     }
 
-    pub async fn post_form(&self, path: &str, user: &str, pairs: &[(&str, &str)]) -> (StatusCode, Value) {
-        self.call(Method::POST, path, Some(user), Body::Form(pairs)).await
+    pub async fn post_form(
+        &self,
+        path: &str,
+        user: &str,
+        pairs: &[(&str, &str)],
+    ) -> (StatusCode, Value) {
+        self.call(Method::POST, path, Some(user), Body::Form(pairs))
+            .await
     }
 
     pub async fn post_json(&self, path: &str, user: &str, body: Value) -> (StatusCode, Value) {
-        self.call(Method::POST, path, Some(user), Body::Json(body)).await
+        self.call(Method::POST, path, Some(user), Body::Json(body))
+            .await
     }
 
     pub async fn put_json(&self, path: &str, user: &str, body: Value) -> (StatusCode, Value) {
-        self.call(Method::PUT, path, Some(user), Body::Json(body)).await
+        self.call(Method::PUT, path, Some(user), Body::Json(body))
+            .await
     }
 
     /// Ids of the topics a list returned.
@@ -131,7 +147,9 @@ impl TestSandbox {
 
     /// The first topic of `/latest.json?<query>` as admin.
     pub async fn first_topic(&self, query: &str) -> Value {
-        let (s, v) = self.get(&format!("/latest.json?{query}"), Some("admin")).await;
+        let (s, v) = self
+            .get(&format!("/latest.json?{query}"), Some("admin"))
+            .await;
         assert_eq!(s, StatusCode::OK, "{v}");
         v["topic_list"]["topics"][0].clone()
     }
@@ -139,7 +157,10 @@ impl TestSandbox {
     /// A topic with at least one reply, open, in a category that accepts solutions, unsolved.
     pub async fn open_unsolved_topic_with_replies(&self) -> Value {
         let (s, v) = self
-            .get("/latest.json?min_posts=3&status=open&solved=no&per_page=100", Some("admin"))
+            .get(
+                "/latest.json?min_posts=3&status=open&solved=no&per_page=100",
+                Some("admin"),
+            )
             .await;
         assert_eq!(s, StatusCode::OK, "{v}");
         v["topic_list"]["topics"][0].clone()
@@ -155,11 +176,20 @@ impl TestSandbox {
 pub fn assert_invalid_access(status: StatusCode, body: &Value) {
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     assert_eq!(body["error_type"], "invalid_access", "{body}");
-    assert!(body["errors"][0].as_str().unwrap_or("").starts_with("You are not permitted"), "{body}");
+    assert!(
+        body["errors"][0]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("You are not permitted"),
+        "{body}"
+    );
 }
 
 pub fn assert_not_found(status: StatusCode, body: &Value) {
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
     assert_eq!(body["error_type"], "not_found", "{body}");
-    assert_eq!(body["errors"][0], "The requested URL or resource could not be found.");
+    assert_eq!(
+        body["errors"][0],
+        "The requested URL or resource could not be found."
+    );
 }
