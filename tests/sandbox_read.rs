@@ -708,3 +708,85 @@ async fn hostile_content_is_present_in_an_unanswered_topic() {
     }
     assert!(found);
 }
+
+#[tokio::test]
+async fn admin_can_issue_user_api_keys_for_any_member() {
+    let sb = start().await;
+    let (s, v) = sb
+        .post_form(
+            "/sandbox/user-api-keys.json",
+            "admin",
+            &[("username", "leader_omar")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let key = v["key"].as_str().unwrap().to_string();
+    let resp = sb
+        .client
+        .get(format!("{}/session/current.json", sb.url))
+        .header("User-Api-Key", &key)
+        .send()
+        .await
+        .unwrap();
+    let me: Value = resp.json().await.unwrap();
+    assert_eq!(me["current_user"]["username"], "leader_omar");
+    let (s, v) = sb
+        .post_form(
+            "/sandbox/user-api-keys.json",
+            "mod_anna",
+            &[("username", "leader_omar")],
+        )
+        .await;
+    assert_invalid_access(s, &v);
+}
+
+#[tokio::test]
+async fn hostile_parameters_never_crash_the_server() {
+    let sb = start().await;
+    let big = i64::MAX.to_string();
+    let paths = [
+        format!("/latest.json?page={big}"),
+        "/latest.json?page=-1".to_string(),
+        "/latest.json?per_page=abc".to_string(),
+        format!("/latest.json?max_posts={big}&min_posts=-{big}"),
+        format!("/filter.json?q=created-after:-{big}%20posts-min:x%20order:%00"),
+        format!("/t/1.json?page={big}"),
+        "/t/1.json?post_number=-5".to_string(),
+        format!("/t/{big}.json"),
+        format!("/t/1/posts.json?post_ids[]=x&post_ids[]={big}"),
+        format!("/review.json?offset={big}"),
+        format!("/user_actions.json?username=member_mia&offset={big}&limit={big}"),
+        format!("/chat/api/channels/1/messages.json?page_size={big}"),
+        format!("/chat/api/channels/1/messages.json?target_message_id={big}&direction=future"),
+        "/u/%FF%FE.json".to_string(),
+        "/latest.json?category=%E2%80%AE".to_string(),
+    ];
+    for p in &paths {
+        let (s, v) = sb.get(p, Some("admin")).await;
+        assert!(s.as_u16() < 500, "{p} -> {s} {v}");
+    }
+    let (s, _) = sb
+        .call(
+            reqwest::Method::POST,
+            "/posts.json",
+            Some("admin"),
+            Body::Form(&[
+                ("topic_id", "1"),
+                ("raw", "\u{1b}[31m\u{0}\u{7}"),
+                ("reply_to_post_number", "-9"),
+            ]),
+        )
+        .await;
+    assert!(s.as_u16() < 500);
+    let resp = sb
+        .client
+        .post(format!("{}/posts.json", sb.url))
+        .header("Api-Key", KEY)
+        .header("Api-Username", "admin")
+        .header("Content-Type", "application/json")
+        .body("{\"raw\": [1, {\"a\": null}], \"topic_id\": {\"x\": 1}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+}

@@ -300,7 +300,7 @@ pub(crate) fn filter(ctx: &Ctx<'_>) -> ApiResult {
         Some(format!(
             "/filter?q={}&page={}",
             encode_component(&query),
-            q.page + 1
+            q.page.saturating_add(1)
         ))
     } else {
         None
@@ -311,7 +311,7 @@ pub(crate) fn filter(ctx: &Ctx<'_>) -> ApiResult {
 /// `YYYY-MM-DD` or a number of days ago, as epoch milliseconds.
 fn date_value(v: &str, now: i64) -> Option<i64> {
     if let Ok(days) = v.parse::<i64>() {
-        return Some(now - days.saturating_mul(86_400_000));
+        return Some(now.saturating_sub(days.saturating_mul(86_400_000)));
     }
     let d = chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").ok()?;
     Some(d.and_hms_opt(0, 0, 0)?.and_utc().timestamp_millis())
@@ -397,7 +397,7 @@ fn more_url(base: &str, ctx: &Ctx<'_>, page: i64, full: bool, skip: &[&str]) -> 
         .filter(|(k, _)| !skip.contains(&k.as_str()))
         .map(|(k, v)| format!("{}={}", encode_component(k), encode_component(v)))
         .collect();
-    parts.push(format!("page={}", page + 1));
+    parts.push(format!("page={}", page.saturating_add(1)));
     Some(format!("{base}?{}", parts.join("&")))
 }
 

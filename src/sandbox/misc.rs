@@ -515,10 +515,10 @@ pub(crate) fn review_list(ctx: &Ctx<'_>) -> ApiResult {
         "types": {"ReviewableFlaggedPost": "Flagged post"},
         "reviewable_types": ["ReviewableFlaggedPost"],
     });
-    if offset + (reviewables.len() as i64) < total {
+    if offset.saturating_add(reviewables.len() as i64) < total {
         meta["load_more_reviewables"] = json!(format!(
             "/review?offset={}&status={status}",
-            offset + REVIEW_PAGE
+            offset.saturating_add(REVIEW_PAGE)
         ));
     }
     Ok(json!({

@@ -870,7 +870,7 @@ fn plan_topics(ins: &mut Inserter<'_>, topics: usize) -> Vec<Plan> {
             }
             w -= c.weight;
         }
-        let unanswered = i % 4 == 1 || (i % 13 == 3);
+        let unanswered = i % 4 == 1 || i % 29 == 3;
         let created_at = if unanswered {
             let k = unanswered_seen;
             unanswered_seen += 1;

@@ -564,6 +564,7 @@ fn route(ctx: &Ctx<'_>) -> ApiResult {
     match segs.as_slice() {
         ["sandbox", "faults"] if get => faults_get(ctx),
         ["sandbox", "faults"] if put || post => faults_put(ctx),
+        ["sandbox", "user-api-keys"] if post => issue_user_api_key(ctx),
 
         ["session", "current"] if get => users::session_current(ctx),
         ["site"] if get => misc::site(ctx),
@@ -627,6 +628,37 @@ fn require_admin(ctx: &Ctx<'_>) -> Result<(), ApiError> {
         return Err(ApiError::invalid_access());
     }
     Ok(())
+}
+
+/// `POST /sandbox/user-api-keys.json` (`username`): issues a `User-Api-Key` for any account,
+/// so tests and demos can act as generated members without the browser flow.
+fn issue_user_api_key(ctx: &Ctx<'_>) -> ApiResult {
+    require_admin(ctx)?;
+    let username = ctx
+        .params
+        .get_nonblank("username")
+        .ok_or_else(|| ApiError::param_missing("username"))?;
+    let user = store::user_by_username(ctx.tx, username)?.ok_or_else(ApiError::not_found)?;
+    let issued: i64 = ctx
+        .tx
+        .query_row("SELECT COUNT(*) FROM user_api_keys", [], |r| r.get(0))?;
+    let mut state =
+        (ctx.now() as u64) ^ ((user.id as u64) << 32) ^ (issued as u64).wrapping_mul(0x9E37_79B9);
+    let key = format!(
+        "{:016x}{:016x}",
+        super::seed::splitmix64(&mut state),
+        super::seed::splitmix64(&mut state)
+    );
+    ctx.tx.execute(
+        "INSERT INTO user_api_keys (key, user_id, application_name, created_at) VALUES (?1, ?2, ?3, ?4)",
+        rusqlite::params![
+            key,
+            user.id,
+            ctx.params.get_nonblank("application_name").unwrap_or("modterm sandbox"),
+            ctx.now()
+        ],
+    )?;
+    Ok(json!({"key": key, "user_id": user.id, "username": user.username}))
 }
 
 fn faults_get(ctx: &Ctx<'_>) -> ApiResult {

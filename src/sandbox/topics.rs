@@ -243,7 +243,7 @@ pub(crate) fn show(
     };
     let start = if let Some(page) = ctx.int_param("page")? {
         let page = page.max(1) as usize;
-        let start = (page - 1) * CHUNK_SIZE;
+        let start = (page - 1).saturating_mul(CHUNK_SIZE);
         if start >= ids.len() && !(start == 0 && ids.is_empty()) {
             return Err(ApiError::not_found());
         }
