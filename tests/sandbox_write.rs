@@ -708,3 +708,40 @@ async fn same_seed_gives_the_same_community() {
     };
     assert_eq!(titles(&la), titles(&lb));
 }
+
+#[tokio::test]
+async fn close_topic_then_members_get_422() {
+    let sb = start().await;
+    let topic = sb
+        .first_topic("max_posts=1&status=open&order=created")
+        .await;
+    let id = topic["id"].as_i64().unwrap();
+    let (s, v) = sb
+        .put_json(
+            &format!("/t/{id}/status.json"),
+            "member_mia",
+            json!({"status": "closed", "enabled": true}),
+        )
+        .await;
+    assert_invalid_access(s, &v);
+    let (s, v) = sb
+        .put_json(
+            &format!("/t/{id}/status.json"),
+            "leader_luca",
+            json!({"status": "closed", "enabled": true}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = sb
+        .post_form(
+            "/posts.json",
+            "member_mia",
+            &[("topic_id", &id.to_string()), ("raw", REPLY)],
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let (_, l) = sb
+        .get("/latest.json?max_posts=1&status=open&per_page=100", None)
+        .await;
+    assert!(!TestSandbox::topic_ids(&l).contains(&id));
+}

@@ -12,6 +12,15 @@
 //!
 //! Nothing here shares wire types with the client adapter: the JSON is written from the
 //! reference on its own.
+//!
+//! Sandbox-only endpoints (admin API key acting as an admin; never faulted, not counted in the
+//! admin rate bucket):
+//! - `GET /sandbox/faults.json` → `{"faults":{…}}`
+//! - `PUT /sandbox/faults.json` with a JSON object (or form) of [`Faults`] fields, replacing the
+//!   faults in force: `{"latency_ms":0,"error_rate":0.0,"error_status":503,"rate_limit":false,
+//!   "retry_after_seconds":60,"drop_rate":0.0,"malformed_rate":0.0,"path_prefix":"/latest",
+//!   "count":3}` (every field optional; `{}` turns everything off) → `{"faults":{…}}`
+//! - `POST /sandbox/user-api-keys.json` with `username` → `{"key":"…","user_id":N,"username":"…"}`
 
 mod badges;
 mod chaos;
@@ -205,7 +214,11 @@ pub async fn run_cli(opts: SandboxOptions) -> Result<(), SandboxError> {
     println!();
     println!("Demo accounts (send `Api-Key: <your --api-key>` and `Api-Username: <name>`):");
     for a in demo_accounts() {
-        let key = demo_user_api_key(seed_value, a.username).unwrap_or_default();
+        let key = sandbox
+            .state
+            .user_api_key_of(a.username)
+            .or_else(|| demo_user_api_key(seed_value, a.username))
+            .unwrap_or_default();
         println!("  {:<14} {:<10} User-Api-Key: {}", a.username, a.role, key);
     }
     println!("  ...plus thousands of generated members (trust levels 0-3).");

@@ -39,6 +39,21 @@ pub(crate) struct AppState {
 }
 
 impl AppState {
+    /// The first live user API key of `username`, read from the database.
+    pub(crate) fn user_api_key_of(&self, username: &str) -> Option<String> {
+        use rusqlite::OptionalExtension;
+        let conn = self.db.lock().unwrap_or_else(|e| e.into_inner());
+        conn.query_row(
+            "SELECT k.key FROM user_api_keys k JOIN users u ON u.id = k.user_id \
+             WHERE u.username = ?1 COLLATE NOCASE AND k.revoked_at IS NULL ORDER BY k.created_at LIMIT 1",
+            [username],
+            |r| r.get(0),
+        )
+        .optional()
+        .ok()
+        .flatten()
+    }
+
     pub(crate) fn new(conn: Connection, api_key: String, limit: Option<u32>) -> AppState {
         AppState {
             db: Mutex::new(conn),
@@ -590,6 +605,7 @@ fn route(ctx: &Ctx<'_>) -> ApiResult {
             }
         }
         ["t", slug, id, n] if get => topics::show(ctx, Some(slug), id, Some(n)),
+        ["t", a, "status"] if put => writes::update_status(ctx, a),
         ["t", a] if put => writes::update_topic(ctx, a),
         ["t", _slug, id] if put => writes::update_topic(ctx, id),
 

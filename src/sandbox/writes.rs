@@ -493,3 +493,32 @@ pub(crate) fn update_topic(ctx: &Ctx<'_>, id: &str) -> ApiResult {
         "category_id": t.category_id,
     }}))
 }
+
+/// `PUT /t/{id}/status.json` (`status=closed|archived|visible`, `enabled=true|false`):
+/// staff and TL4 leaders close and archive; only staff change visibility.
+pub(crate) fn update_status(ctx: &Ctx<'_>, id: &str) -> ApiResult {
+    ctx.require_user()?;
+    let t = visible_topic(ctx, parse_id(id)?)?;
+    let status = ctx
+        .params
+        .get_nonblank("status")
+        .ok_or_else(|| ApiError::param_missing("status"))?;
+    let enabled = match ctx.params.get_nonblank("enabled") {
+        Some("true" | "1") => true,
+        Some("false" | "0") => false,
+        _ => return Err(ApiError::param_missing("enabled")),
+    };
+    let leader = ctx.g.trust_level() >= 4 && !t.is_pm();
+    let column = match status {
+        "closed" if ctx.g.is_staff() || leader => "closed",
+        "archived" if ctx.g.is_staff() || leader => "archived",
+        "visible" if ctx.g.is_staff() => "visible",
+        "closed" | "archived" | "visible" => return Err(ApiError::invalid_access()),
+        _ => return Err(ApiError::invalid_params("status")),
+    };
+    ctx.tx.execute(
+        &format!("UPDATE topics SET {column} = ?2 WHERE id = ?1"),
+        params![t.id, enabled],
+    )?;
+    Ok(json!({"success": "OK", "topic_status_update": null}))
+}
