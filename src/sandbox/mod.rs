@@ -221,7 +221,7 @@ pub async fn run_cli(opts: SandboxOptions) -> Result<(), SandboxError> {
             .unwrap_or_default();
         println!("  {:<14} {:<10} User-Api-Key: {}", a.username, a.role, key);
     }
-    println!("  ...plus thousands of generated members (trust levels 0-3).");
+    println!("  ...plus generated members of trust levels 0-3 (about 1.5 per seeded topic).");
     println!();
     println!("The admin API key is the one given with --api-key (an \"all users\" key).");
     println!(

@@ -182,6 +182,7 @@ CREATE INDEX IF NOT EXISTS topics_created ON topics (archetype, created_at);
 CREATE INDEX IF NOT EXISTS topics_bumped ON topics (archetype, bumped_at);
 CREATE INDEX IF NOT EXISTS topics_posts_created ON topics (archetype, posts_count, created_at);
 CREATE INDEX IF NOT EXISTS topics_category ON topics (category_id, bumped_at);
+CREATE INDEX IF NOT EXISTS topics_category_created ON topics (category_id, archetype, created_at);
 CREATE INDEX IF NOT EXISTS topics_user ON topics (user_id);
 CREATE INDEX IF NOT EXISTS topics_accepted ON topics (accepted_post_id);
 CREATE UNIQUE INDEX IF NOT EXISTS posts_topic_number ON posts (topic_id, post_number);
