@@ -1,0 +1,664 @@
+//! Site metadata, categories, chat and the review queue.
+
+use axum::http::StatusCode;
+use rusqlite::{params, OptionalExtension};
+use serde_json::{json, Value};
+
+use super::lists::basic_user;
+use super::server::{ApiError, ApiResult, Ctx};
+use super::store::{self, avatar_template, excerpt, iso, CategoryRow};
+use super::topics::parse_id;
+
+fn category_json(ctx: &Ctx<'_>, c: &CategoryRow) -> Result<Value, ApiError> {
+    let (topics, posts): (i64, i64) = ctx.tx.prepare_cached(
+        "SELECT COUNT(*), COALESCE(SUM(posts_count), 0) FROM topics WHERE category_id = ?1 AND archetype = 'regular' AND deleted_at IS NULL",
+    )?.query_row([c.id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let since = |days: i64| -> Result<i64, ApiError> {
+        Ok(ctx
+            .tx
+            .prepare_cached(
+                "SELECT COUNT(*) FROM topics WHERE category_id = ?1 AND archetype = 'regular' AND created_at >= ?2",
+            )?
+            .query_row(params![c.id, ctx.now() - days * 86_400_000], |r| r.get(0))?)
+    };
+    Ok(json!({
+        "id": c.id,
+        "name": c.name,
+        "color": c.color,
+        "text_color": c.text_color,
+        "slug": c.slug,
+        "topic_count": topics,
+        "post_count": posts,
+        "position": c.position,
+        "description": format!("<p>{}</p>", store::escape_html(&c.description)),
+        "description_text": c.description,
+        "description_excerpt": c.description,
+        "topic_url": format!("/t/about-the-{}-category", c.slug),
+        "read_restricted": false,
+        "permission": if ctx.g.user.is_some() { json!(1) } else { Value::Null },
+        "notification_level": 1,
+        "can_edit": ctx.g.is_admin(),
+        "has_children": false,
+        "subcategory_ids": [],
+        "parent_category_id": null,
+        "topics_day": since(1)?,
+        "topics_week": since(7)?,
+        "topics_month": since(30)?,
+        "topics_year": since(365)?,
+        "topics_all_time": topics,
+        "uploaded_logo": null,
+        "uploaded_background": null,
+        "custom_fields": {"enable_accepted_answers": if c.accepts_answers { "true" } else { "false" }},
+    }))
+}
+
+/// `GET /categories.json`.
+pub(crate) fn categories(ctx: &Ctx<'_>) -> ApiResult {
+    let mut list = Vec::new();
+    for c in store::categories(ctx.tx)? {
+        list.push(category_json(ctx, &c)?);
+    }
+    Ok(json!({"category_list": {
+        "can_create_category": ctx.g.is_admin(),
+        "can_create_topic": ctx.g.can_create_topic(),
+        "categories": list,
+    }}))
+}
+
+/// `GET /site.json`.
+pub(crate) fn site(ctx: &Ctx<'_>) -> ApiResult {
+    let mut cats = Vec::new();
+    for c in store::categories(ctx.tx)? {
+        cats.push(category_json(ctx, &c)?);
+    }
+    let flag = |id: i64, key: &str, name: &str, desc: &str, msg: bool| {
+        json!({"id": id, "name_key": key, "name": name, "description": desc, "short_description": desc,
+               "is_flag": true, "require_message": msg, "enabled": true, "applies_to": ["Post", "Topic"],
+               "is_used": true, "position": id})
+    };
+    let flags = vec![
+        json!({"id": 2, "name_key": "like", "name": "Like", "description": "Like this post",
+               "short_description": "Like this post", "is_flag": false, "require_message": false,
+               "enabled": true, "applies_to": ["Post"], "position": 0}),
+        flag(
+            3,
+            "off_topic",
+            "It's Off-Topic",
+            "This post is not relevant to the current discussion.",
+            false,
+        ),
+        flag(
+            4,
+            "inappropriate",
+            "It's Inappropriate",
+            "This post contains content that a reasonable person would consider offensive.",
+            false,
+        ),
+        flag(
+            6,
+            "notify_user",
+            "Send @{{username}} a message",
+            "I want to talk to this person directly.",
+            true,
+        ),
+        flag(
+            7,
+            "notify_moderators",
+            "Something Else",
+            "This post requires staff attention for another reason.",
+            true,
+        ),
+        flag(
+            8,
+            "spam",
+            "It's Spam",
+            "This post is an advertisement or vandalism.",
+            false,
+        ),
+        flag(
+            10,
+            "illegal",
+            "It's Illegal",
+            "This post requires staff attention because it may be illegal.",
+            true,
+        ),
+    ];
+    let topic_flags: Vec<Value> = flags
+        .iter()
+        .filter(|f| f["id"] != json!(2))
+        .cloned()
+        .collect();
+    Ok(json!({
+        "default_archetype": "regular",
+        "notification_types": {"mentioned": 1, "replied": 2, "quoted": 3, "edited": 4, "liked": 5,
+            "private_message": 6, "invited_to_private_message": 7, "posted": 9, "moved_post": 10,
+            "linked": 11, "granted_badge": 12, "group_mentioned": 15, "watching_first_post": 17},
+        "post_types": {"regular": 1, "moderator_action": 2, "small_action": 3, "whisper": 4},
+        "trust_levels": {"newuser": 0, "basic": 1, "member": 2, "regular": 3, "leader": 4},
+        "user_tips": {},
+        "groups": [
+            {"id": 1, "name": "admins", "flair_url": null},
+            {"id": 2, "name": "moderators", "flair_url": null},
+            {"id": 3, "name": "staff", "flair_url": null},
+            {"id": 10, "name": "trust_level_0", "flair_url": null},
+            {"id": 11, "name": "trust_level_1", "flair_url": null},
+            {"id": 12, "name": "trust_level_2", "flair_url": null},
+            {"id": 13, "name": "trust_level_3", "flair_url": null},
+            {"id": 14, "name": "trust_level_4", "flair_url": null},
+        ],
+        "filters": ["latest", "unread", "new", "unseen", "top", "read", "posted", "bookmarks", "hot"],
+        "periods": ["all", "yearly", "quarterly", "monthly", "weekly", "daily"],
+        "top_menu_items": ["latest", "unread", "new", "unseen", "top", "read", "posted", "bookmarks", "hot"],
+        "anonymous_top_menu_items": ["latest", "top", "categories", "hot"],
+        "uncategorized_category_id": 1,
+        "user_field_max_length": 2048,
+        "post_action_types": flags,
+        "topic_flag_types": topic_flags,
+        "can_create_tag": false,
+        "can_tag_topics": false,
+        "can_tag_pms": false,
+        "tags_filter_regexp": "[\\/\\?#\\[\\]@!\\$&'\\(\\)\\*\\+,;=\\.%\\\\`^\\s|\\{\\}\"<>]+",
+        "top_tags": [],
+        "topic_featured_link_allowed_category_ids": [],
+        "user_themes": [],
+        "user_color_schemes": [],
+        "default_dark_color_scheme": null,
+        "censored_regexp": [],
+        "custom_emoji_translation": {},
+        "watched_words_replace": null,
+        "watched_words_link": null,
+        "categories": cats,
+        "archetypes": [{"id": "regular", "name": "Regular Topic", "options": []}],
+        "user_fields": [],
+        "auth_providers": [
+            {"name": "google_oauth2", "custom_url": null, "pretty_name_override": null},
+            {"name": "facebook", "custom_url": null, "pretty_name_override": null},
+            {"name": "twitter", "custom_url": null, "pretty_name_override": null},
+        ],
+    }))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Chat
+
+/// id, name, slug, description, category_id, members, last message id
+type ChannelRow = (i64, String, String, String, Option<i64>, i64, Option<i64>);
+
+/// `GET /chat/api/channels.json`.
+pub(crate) fn chat_channels(ctx: &Ctx<'_>) -> ApiResult {
+    ctx.require_user()?;
+    let mut st = ctx.tx.prepare_cached(
+        "SELECT c.id, c.name, c.slug, c.description, c.category_id, \
+         (SELECT COUNT(DISTINCT m.user_id) FROM chat_messages m WHERE m.channel_id = c.id), \
+         (SELECT MAX(m.id) FROM chat_messages m WHERE m.channel_id = c.id) FROM chat_channels c ORDER BY c.id",
+    )?;
+    let rows: Vec<ChannelRow> = st
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+            ))
+        })?
+        .collect::<Result<_, _>>()?;
+    let mut out = Vec::new();
+    for (id, name, slug, description, category_id, members, last) in rows {
+        let last_message = match last {
+            Some(mid) => message_json(ctx, mid)?,
+            None => None,
+        };
+        out.push(json!({
+            "id": id,
+            "title": name,
+            "slug": slug,
+            "description": description,
+            "chatable_type": "Category",
+            "chatable_id": category_id,
+            "chatable_url": category_id.map(|c| format!("/c/{c}")),
+            "status": "open",
+            "threading_enabled": false,
+            "memberships_count": members,
+            "allow_channel_wide_mentions": true,
+            "last_message": last_message,
+            "current_user_membership": {"following": true, "muted": false, "notification_level": "mention"},
+            "meta": {"can_join_chat_channel": true, "can_moderate": ctx.g.is_staff(), "can_flag": true},
+        }));
+    }
+    Ok(json!({"channels": out, "meta": {"can_load_more": false, "load_more_url": null}}))
+}
+
+fn message_json(ctx: &Ctx<'_>, id: i64) -> Result<Option<Value>, ApiError> {
+    let row: Option<(i64, i64, i64, String, String, i64)> = ctx
+        .tx
+        .prepare_cached("SELECT id, channel_id, user_id, message, cooked, created_at FROM chat_messages WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
+        .optional()?;
+    let Some((id, channel_id, user_id, message, cooked, created_at)) = row else {
+        return Ok(None);
+    };
+    let user = store::user_by_id(ctx.tx, user_id)?;
+    Ok(Some(json!({
+        "id": id,
+        "message": message,
+        "cooked": cooked,
+        "excerpt": excerpt(&cooked, 100),
+        "created_at": iso(created_at),
+        "deleted_at": null,
+        "mentioned_users": [],
+        "available_flags": [],
+        "chat_channel_id": channel_id,
+        "edited": false,
+        "streaming": false,
+        "user": user.map(|u| json!({"id": u.id, "username": u.username, "name": u.name,
+            "avatar_template": avatar_template(&u.username), "moderator": u.moderator,
+            "admin": u.admin, "staff": u.staff()})),
+        "reactions": [],
+        "uploads": [],
+        "bookmark": null,
+    })))
+}
+
+/// `GET /chat/api/channels/{id}/messages.json?page_size=&direction=past|future&target_message_id=`.
+pub(crate) fn chat_messages(ctx: &Ctx<'_>, id: &str) -> ApiResult {
+    ctx.require_user()?;
+    let channel_id = parse_id(id)?;
+    let exists: Option<i64> = ctx
+        .tx
+        .prepare_cached("SELECT id FROM chat_channels WHERE id = ?1")?
+        .query_row([channel_id], |r| r.get(0))
+        .optional()?;
+    if exists.is_none() {
+        return Err(ApiError::not_found());
+    }
+    let page_size = match ctx.int_param("page_size")? {
+        Some(n) if (1..=500).contains(&n) => n,
+        Some(_) => return Err(ApiError::invalid_params("page_size")),
+        None => 50,
+    };
+    let direction = ctx.params.get_nonblank("direction").unwrap_or("past");
+    if direction != "past" && direction != "future" {
+        return Err(ApiError::invalid_params("direction"));
+    }
+    let target = ctx.int_param("target_message_id")?;
+    // Fetch one extra to know whether there is more in that direction.
+    let ids: Vec<i64> = match (direction, target) {
+        ("future", Some(t)) => {
+            let mut st = ctx.tx.prepare_cached(
+                "SELECT id FROM chat_messages WHERE channel_id = ?1 AND id > ?2 ORDER BY id ASC LIMIT ?3",
+            )?;
+            let v = st.query_map(params![channel_id, t, page_size + 1], |r| r.get(0))?;
+            v.collect::<Result<_, _>>()?
+        }
+        ("future", None) => {
+            let mut st = ctx.tx.prepare_cached(
+                "SELECT id FROM chat_messages WHERE channel_id = ?1 ORDER BY id ASC LIMIT ?2",
+            )?;
+            let v = st.query_map(params![channel_id, page_size + 1], |r| r.get(0))?;
+            v.collect::<Result<_, _>>()?
+        }
+        (_, Some(t)) => {
+            let mut st = ctx.tx.prepare_cached(
+                "SELECT id FROM chat_messages WHERE channel_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3",
+            )?;
+            let v = st.query_map(params![channel_id, t, page_size + 1], |r| r.get(0))?;
+            v.collect::<Result<_, _>>()?
+        }
+        (_, None) => {
+            let mut st = ctx.tx.prepare_cached(
+                "SELECT id FROM chat_messages WHERE channel_id = ?1 ORDER BY id DESC LIMIT ?2",
+            )?;
+            let v = st.query_map(params![channel_id, page_size + 1], |r| r.get(0))?;
+            v.collect::<Result<_, _>>()?
+        }
+    };
+    let more = ids.len() as i64 > page_size;
+    let mut ids: Vec<i64> = ids.into_iter().take(page_size as usize).collect();
+    ids.sort_unstable();
+    let mut messages = Vec::new();
+    for id in &ids {
+        if let Some(m) = message_json(ctx, *id)? {
+            messages.push(m);
+        }
+    }
+    let (past, future) = if direction == "future" {
+        (target.is_some(), more)
+    } else {
+        (more, target.is_some())
+    };
+    Ok(json!({
+        "messages": messages,
+        "tracking": {"channel_tracking": {}, "thread_tracking": {}},
+        "meta": {
+            "target_message_id": target,
+            "can_load_more_future": future,
+            "can_load_more_past": past,
+        },
+    }))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Review queue
+
+const REVIEW_PAGE: i64 = 10;
+
+fn status_code(s: &str) -> Option<Option<i64>> {
+    Some(match s {
+        "pending" => Some(0),
+        "approved" => Some(1),
+        "rejected" => Some(2),
+        "ignored" => Some(3),
+        "deleted" => Some(4),
+        "reviewed" => None, // anything but pending, handled below
+        "all" => None,
+        _ => return None,
+    })
+}
+
+/// `GET /review.json` (staff).
+pub(crate) fn review_list(ctx: &Ctx<'_>) -> ApiResult {
+    ctx.require_user()?;
+    if !ctx.g.can_see_review_queue() {
+        return Err(ApiError::invalid_access());
+    }
+    let status = ctx.params.get_nonblank("status").unwrap_or("pending");
+    let code = status_code(status).ok_or_else(|| ApiError::invalid_params("status"))?;
+    let offset = ctx.int_param("offset")?.unwrap_or(0).max(0);
+    let cond = match (status, code) {
+        (_, Some(c)) => format!("r.status = {c}"),
+        ("reviewed", None) => "r.status <> 0".to_string(),
+        _ => "1".to_string(),
+    };
+    let total: i64 = ctx.tx.query_row(
+        &format!("SELECT COUNT(*) FROM reviewables r WHERE {cond}"),
+        [],
+        |r| r.get(0),
+    )?;
+    let mut st = ctx.tx.prepare(&format!(
+        "SELECT r.id, r.status, r.topic_id, r.post_id, r.target_created_by_id, r.created_by_id, r.category_id, \
+         r.score, r.version, r.created_at FROM reviewables r WHERE {cond} ORDER BY r.score DESC, r.id DESC \
+         LIMIT {REVIEW_PAGE} OFFSET {offset}"
+    ))?;
+    type Row = (i64, i64, i64, i64, i64, i64, Option<i64>, f64, i64, i64);
+    let rows: Vec<Row> = st
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+                r.get(8)?,
+                r.get(9)?,
+            ))
+        })?
+        .collect::<Result<_, _>>()?;
+    drop(st);
+    let mut reviewables = Vec::new();
+    let mut user_ids = Vec::new();
+    let mut topics = Vec::new();
+    let mut scores = Vec::new();
+    for (
+        id,
+        status,
+        topic_id,
+        post_id,
+        target_by,
+        created_by,
+        category_id,
+        score,
+        version,
+        created_at,
+    ) in rows
+    {
+        let post = store::post_by_id(ctx.tx, post_id)?;
+        let topic = store::topic_by_id(ctx.tx, topic_id)?;
+        let mut st = ctx.tx.prepare_cached(
+            "SELECT id, user_id, score_type, created_at FROM reviewable_scores WHERE reviewable_id = ?1 ORDER BY id",
+        )?;
+        let my_scores: Vec<(i64, i64, i64, i64)> = st
+            .query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+            .collect::<Result<_, _>>()?;
+        for (sid, uid, stype, sat) in &my_scores {
+            scores.push(json!({"id": sid, "score": 5.0, "agree_stats": {"agreed": 0, "disagreed": 0, "ignored": 0},
+                "status": status, "reason": null, "created_at": iso(*sat), "reviewed_at": null,
+                "user_id": uid, "reviewable_score_type": stype, "score_type": {"id": stype, "type": flag_name(*stype),
+                "title": flag_title(*stype)}}));
+            if !user_ids.contains(uid) {
+                user_ids.push(*uid);
+            }
+        }
+        for u in [target_by, created_by] {
+            if !user_ids.contains(&u) {
+                user_ids.push(u);
+            }
+        }
+        let (slug, title) = topic
+            .as_ref()
+            .map(|t| (t.slug.clone(), t.title.clone()))
+            .unwrap_or_else(|| ("topic".into(), String::new()));
+        if let Some(t) = &topic {
+            if !topics.iter().any(|x: &Value| x["id"] == json!(t.id)) {
+                topics.push(
+                    json!({"id": t.id, "title": t.title, "fancy_title": t.title, "slug": t.slug,
+                    "posts_count": t.posts_count}),
+                );
+            }
+        }
+        let post_number = post.as_ref().map_or(1, |p| p.post_number);
+        let actions: Vec<String> = if status == 0 {
+            [
+                "agree_and_hide",
+                "agree_and_keep",
+                "disagree",
+                "ignore_and_do_nothing",
+                "delete_and_agree",
+            ]
+            .iter()
+            .map(|a| format!("{id}-{a}"))
+            .collect()
+        } else {
+            Vec::new()
+        };
+        reviewables.push(json!({
+            "id": id,
+            "type": "ReviewableFlaggedPost",
+            "type_source": "ReviewableFlaggedPost",
+            "status": status,
+            "topic_id": topic_id,
+            "topic_url": format!("/t/{slug}/{topic_id}"),
+            "target_type": "Post",
+            "target_id": post_id,
+            "target_url": format!("{}/t/{slug}/{topic_id}/{post_number}", ctx.base_url),
+            "target_created_at": post.as_ref().map(|p| iso(p.created_at)),
+            "post_id": post_id,
+            "category_id": category_id,
+            "created_at": iso(created_at),
+            "can_edit": false,
+            "score": score,
+            "version": version,
+            "target_created_by_id": target_by,
+            "target_created_by_trust_level": store::user_by_id(ctx.tx, target_by)?.map(|u| u.trust_level),
+            "created_by_id": created_by,
+            "topic_tags": [],
+            "reviewable_score_ids": my_scores.iter().map(|s| s.0).collect::<Vec<_>>(),
+            "bundled_action_ids": actions,
+            "payload": {},
+            "cooked": post.as_ref().map(|p| p.cooked.clone()),
+            "raw": post.as_ref().map(|p| p.raw.clone()),
+            "topic_title": title,
+            "post_number": post_number,
+        }));
+    }
+    let mut users = Vec::new();
+    for id in user_ids {
+        if let Some(u) = store::user_by_id(ctx.tx, id)? {
+            users.push(basic_user(&u));
+        }
+    }
+    let pending: i64 = ctx.tx.query_row(
+        "SELECT COUNT(*) FROM reviewables WHERE status = 0",
+        [],
+        |r| r.get(0),
+    )?;
+    let mut meta = json!({
+        "status": status,
+        "total_rows_reviewables": total,
+        "reviewable_count": pending,
+        "unseen_reviewable_count": pending,
+        "types": {"ReviewableFlaggedPost": "Flagged post"},
+        "reviewable_types": ["ReviewableFlaggedPost"],
+    });
+    if offset.saturating_add(reviewables.len() as i64) < total {
+        meta["load_more_reviewables"] = json!(format!(
+            "/review?offset={}&status={status}",
+            offset.saturating_add(REVIEW_PAGE)
+        ));
+    }
+    Ok(json!({
+        "reviewables": reviewables,
+        "users": users,
+        "topics": topics,
+        "reviewable_scores": scores,
+        "bundled_actions": [],
+        "actions": [
+            {"id": "agree_and_hide", "label": "Agree and hide post", "confirm_message": null, "client_action": null},
+            {"id": "agree_and_keep", "label": "Agree and keep post", "confirm_message": null, "client_action": null},
+            {"id": "disagree", "label": "Disagree", "confirm_message": null, "client_action": null},
+            {"id": "ignore_and_do_nothing", "label": "Ignore", "confirm_message": null, "client_action": null},
+            {"id": "delete_and_agree", "label": "Delete post", "confirm_message": null, "client_action": null},
+        ],
+        "meta": meta,
+    }))
+}
+
+fn flag_name(t: i64) -> &'static str {
+    match t {
+        3 => "off_topic",
+        4 => "inappropriate",
+        6 => "notify_user",
+        7 => "notify_moderators",
+        8 => "spam",
+        10 => "illegal",
+        _ => "flag",
+    }
+}
+
+fn flag_title(t: i64) -> &'static str {
+    match t {
+        3 => "Off-Topic",
+        4 => "Inappropriate",
+        7 => "Something Else",
+        8 => "Spam",
+        10 => "Illegal",
+        _ => "Flag",
+    }
+}
+
+/// `GET /review/count.json`.
+pub(crate) fn review_count(ctx: &Ctx<'_>) -> ApiResult {
+    ctx.require_user()?;
+    if !ctx.g.can_see_review_queue() {
+        return Err(ApiError::invalid_access());
+    }
+    let n: i64 = ctx.tx.query_row(
+        "SELECT COUNT(*) FROM reviewables WHERE status = 0",
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(json!({"count": n}))
+}
+
+/// `PUT /review/{id}/perform/{action}.json?version=N`.
+pub(crate) fn review_perform(ctx: &Ctx<'_>, id: &str, action: &str) -> ApiResult {
+    ctx.require_user()?;
+    if !ctx.g.can_see_review_queue() {
+        return Err(ApiError::invalid_access());
+    }
+    let id = parse_id(id)?;
+    let row: Option<(i64, i64, i64)> = ctx
+        .tx
+        .prepare_cached("SELECT status, version, post_id FROM reviewables WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
+    let (status, version, post_id) = row.ok_or_else(ApiError::not_found)?;
+    let Some(given) = ctx.params.get_nonblank("version") else {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            json!({"errors": ["You must supply a version parameter"]}),
+        ));
+    };
+    let given = given
+        .parse::<i64>()
+        .map_err(|_| ApiError::invalid_params("version"))?;
+    if given != version {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            json!({"errors": ["Another moderator has changed this item since you loaded it. Please reload and try again."]}),
+        ));
+    }
+    if status != 0 {
+        return Err(ApiError::invalid_access());
+    }
+    let (new_status, hide, delete) = match action {
+        "agree_and_hide" | "agree_and_keep_hidden" => (1, true, false),
+        "agree_and_keep" | "agree_and_silence" | "agree_and_suspend" | "agree_and_edit"
+        | "agree_and_restore" => (1, false, false),
+        "delete_and_agree" | "delete_and_agree_replies" => (1, false, true),
+        "disagree" | "disagree_and_restore" => (2, false, false),
+        "ignore" | "ignore_and_do_nothing" => (3, false, false),
+        "delete_and_ignore" | "delete_and_ignore_replies" => (3, false, true),
+        _ => return Err(ApiError::invalid_access()),
+    };
+    let new_version = version + 1;
+    ctx.tx.execute(
+        "UPDATE reviewables SET status = ?2, version = ?3 WHERE id = ?1",
+        params![id, new_status, new_version],
+    )?;
+    if hide {
+        ctx.tx
+            .execute("UPDATE posts SET hidden = 1 WHERE id = ?1", [post_id])?;
+    }
+    if new_status == 2 {
+        ctx.tx
+            .execute("UPDATE posts SET hidden = 0 WHERE id = ?1", [post_id])?;
+    }
+    if delete {
+        if let Some(p) = store::post_by_id(ctx.tx, post_id)? {
+            ctx.tx.execute(
+                "UPDATE posts SET deleted_at = ?2 WHERE id = ?1",
+                params![post_id, ctx.now()],
+            )?;
+            if p.post_number == 1 {
+                ctx.tx.execute(
+                    "UPDATE topics SET deleted_at = ?2 WHERE id = ?1",
+                    params![p.topic_id, ctx.now()],
+                )?;
+            }
+            ctx.tx.execute(
+                "UPDATE topics SET accepted_post_id = NULL, accepted_by_id = NULL WHERE accepted_post_id = ?1",
+                [post_id],
+            )?;
+            store::refresh_topic_stats(ctx.tx, p.topic_id)?;
+        }
+    }
+    let pending: i64 = ctx.tx.query_row(
+        "SELECT COUNT(*) FROM reviewables WHERE status = 0",
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(json!({"reviewable_perform_result": {
+        "success": true,
+        "version": new_version,
+        "reviewable_count": pending,
+        "unseen_reviewable_count": pending,
+        "remove_reviewable_ids": [id],
+        "transition_to": match new_status { 1 => "approved", 2 => "rejected", _ => "ignored" },
+    }}))
+}

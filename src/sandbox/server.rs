@@ -1,0 +1,721 @@
+//! The HTTP side: a listener whose connections can be cut (for the `drop` fault), one axum
+//! fallback handler that applies faults, authenticates, rate-limits, and routes each request
+//! to a handler running inside one SQLite transaction.
+
+use std::collections::HashMap;
+use std::io;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::Response;
+use axum::serve::{IncomingStream, Listener};
+use axum::Router;
+use rusqlite::{Connection, Transaction};
+use serde_json::{json, Value};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+
+use super::chaos::{FaultHandle, Faults, Outcome};
+use super::guardian::Guardian;
+use super::params::{decode_path_segment, Params};
+use super::ratelimit::RateBucket;
+use super::store;
+
+const MAX_BODY: usize = 4 * 1024 * 1024;
+
+pub(crate) struct AppState {
+    db: Mutex<Connection>,
+    api_key: String,
+    limiter: Option<RateBucket>,
+    pub(crate) faults: FaultHandle,
+    /// The 120-second memo of API post creates: key → (when, response).
+    pub(crate) memo: Mutex<HashMap<String, (Instant, Value)>>,
+}
+
+impl AppState {
+    /// The first live user API key of `username`, read from the database.
+    pub(crate) fn user_api_key_of(&self, username: &str) -> Option<String> {
+        use rusqlite::OptionalExtension;
+        let conn = self.db.lock().unwrap_or_else(|e| e.into_inner());
+        conn.query_row(
+            "SELECT k.key FROM user_api_keys k JOIN users u ON u.id = k.user_id \
+             WHERE u.username = ?1 COLLATE NOCASE AND k.revoked_at IS NULL ORDER BY k.created_at LIMIT 1",
+            [username],
+            |r| r.get(0),
+        )
+        .optional()
+        .ok()
+        .flatten()
+    }
+
+    pub(crate) fn new(conn: Connection, api_key: String, limit: Option<u32>) -> AppState {
+        AppState {
+            db: Mutex::new(conn),
+            api_key,
+            limiter: limit.map(RateBucket::new),
+            faults: FaultHandle::default(),
+            memo: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Listener with killable connections
+
+pub(crate) struct KillListener(TcpListener);
+
+pub(crate) struct KillableStream {
+    inner: TcpStream,
+    killed: Arc<AtomicBool>,
+}
+
+/// Per-connection handle, given to handlers through `ConnectInfo`.
+#[derive(Clone)]
+pub(crate) struct ConnHandle(Arc<AtomicBool>);
+
+impl ConnHandle {
+    fn kill(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+impl Listener for KillListener {
+    type Io = KillableStream;
+    type Addr = std::net::SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        loop {
+            match self.0.accept().await {
+                Ok((inner, addr)) => {
+                    let _ = inner.set_nodelay(true);
+                    return (
+                        KillableStream {
+                            inner,
+                            killed: Arc::new(AtomicBool::new(false)),
+                        },
+                        addr,
+                    );
+                }
+                Err(_) => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
+            }
+        }
+    }
+
+    fn local_addr(&self) -> io::Result<Self::Addr> {
+        self.0.local_addr()
+    }
+}
+
+impl axum::extract::connect_info::Connected<IncomingStream<'_, KillListener>> for ConnHandle {
+    fn connect_info(stream: IncomingStream<'_, KillListener>) -> Self {
+        ConnHandle(stream.io().killed.clone())
+    }
+}
+
+fn aborted() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::ConnectionAborted,
+        "connection dropped by fault injection",
+    )
+}
+
+impl AsyncRead for KillableStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        if this.killed.load(Ordering::SeqCst) {
+            return Poll::Ready(Err(aborted()));
+        }
+        Pin::new(&mut this.inner).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for KillableStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        if this.killed.load(Ordering::SeqCst) {
+            return Poll::Ready(Err(aborted()));
+        }
+        Pin::new(&mut this.inner).poll_write(cx, buf)
+    }
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        if this.killed.load(Ordering::SeqCst) {
+            return Poll::Ready(Err(aborted()));
+        }
+        Pin::new(&mut this.inner).poll_flush(cx)
+    }
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
+}
+
+pub(crate) async fn serve(
+    listener: TcpListener,
+    state: Arc<AppState>,
+    stop: tokio::sync::oneshot::Receiver<()>,
+) {
+    let app = Router::new().fallback(dispatch).with_state(state);
+    let _ = axum::serve(
+        KillListener(listener),
+        app.into_make_service_with_connect_info::<ConnHandle>(),
+    )
+    .with_graceful_shutdown(async move {
+        let _ = stop.await;
+    })
+    .await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors and replies
+
+/// An error reply: status, JSON body, extra headers.
+#[derive(Debug)]
+pub(crate) struct ApiError {
+    pub status: StatusCode,
+    pub body: Value,
+    pub headers: Vec<(&'static str, String)>,
+}
+
+pub(crate) const INVALID_ACCESS: &str = "You are not permitted to view the requested resource.";
+pub(crate) const INVALID_API: &str =
+    "You are not permitted to view the requested resource. The API username or key is invalid.";
+pub(crate) const NOT_FOUND: &str = "The requested URL or resource could not be found.";
+
+impl ApiError {
+    pub(crate) fn new(status: StatusCode, body: Value) -> ApiError {
+        ApiError {
+            status,
+            body,
+            headers: Vec::new(),
+        }
+    }
+    pub(crate) fn not_found() -> ApiError {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            json!({"errors": [NOT_FOUND], "error_type": "not_found"}),
+        )
+    }
+    pub(crate) fn invalid_access() -> ApiError {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            json!({"errors": [INVALID_ACCESS], "error_type": "invalid_access"}),
+        )
+    }
+    pub(crate) fn invalid_api_credentials() -> ApiError {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            json!({"errors": [INVALID_API], "error_type": "invalid_access"}),
+        )
+    }
+    pub(crate) fn not_logged_in() -> ApiError {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            json!({"errors": ["You need to be logged in to do that."], "error_type": "not_logged_in"}),
+        )
+    }
+    /// `ActionController::ParameterMissing`.
+    pub(crate) fn param_missing(name: &str) -> ApiError {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            json!({"errors": [format!("param is missing or the value is empty or invalid: {name}")]}),
+        )
+    }
+    /// `Discourse::InvalidParameters`.
+    pub(crate) fn invalid_params(name: &str) -> ApiError {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            json!({"errors": [format!("You supplied invalid parameters to the request: {name}")],
+                   "error_type": "invalid_parameters"}),
+        )
+    }
+    pub(crate) fn unprocessable(errors: &[&str]) -> ApiError {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            json!({ "errors": errors }),
+        )
+    }
+    pub(crate) fn rate_limited(wait: u64, code: &str) -> ApiError {
+        ApiError {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            body: json!({
+                "errors": [format!("You’ve performed this action too many times. Please wait {wait} seconds before trying again.")],
+                "error_type": "rate_limit",
+                "extras": {"wait_seconds": wait, "time_left": format!("{wait} seconds")}
+            }),
+            headers: vec![
+                ("retry-after", wait.to_string()),
+                ("discourse-rate-limit-error-code", code.to_string()),
+            ],
+        }
+    }
+    pub(crate) fn internal(msg: impl std::fmt::Display) -> ApiError {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            json!({"errors": [format!("Internal sandbox error: {msg}")], "error_type": "server_error"}),
+        )
+    }
+}
+
+impl From<rusqlite::Error> for ApiError {
+    fn from(e: rusqlite::Error) -> Self {
+        ApiError::internal(e)
+    }
+}
+
+pub(crate) type ApiResult = Result<Value, ApiError>;
+
+fn json_response(status: StatusCode, body: &Value, headers: &[(&'static str, String)]) -> Response {
+    let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
+    let mut resp = Response::new(Body::from(bytes));
+    *resp.status_mut() = status;
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    for (k, v) in headers {
+        if let Ok(v) = HeaderValue::from_str(v) {
+            resp.headers_mut().insert(*k, v);
+        }
+    }
+    resp
+}
+
+fn error_response(e: ApiError) -> Response {
+    json_response(e.status, &e.body, &e.headers)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The request context handlers see
+
+pub(crate) struct Ctx<'a> {
+    pub tx: &'a Transaction<'a>,
+    pub g: Guardian,
+    pub params: Params,
+    pub method: Method,
+    /// Path segments, percent-decoded, with a trailing `.json` removed from the last one.
+    pub segs: Vec<String>,
+    /// The path as requested (for building URLs).
+    pub path: String,
+    /// `http://host:port` as the client addressed us.
+    pub base_url: String,
+    pub state: &'a AppState,
+    /// The request came with the admin ("all users") API key.
+    pub admin_key: bool,
+}
+
+impl Ctx<'_> {
+    pub(crate) fn now(&self) -> i64 {
+        self.g.now
+    }
+    pub(crate) fn require_user(&self) -> Result<&store::UserRow, ApiError> {
+        self.g.user.as_ref().ok_or_else(ApiError::not_logged_in)
+    }
+    /// An integer parameter; `Err` (400 invalid_parameters) when present but not a number.
+    pub(crate) fn int_param(&self, name: &str) -> Result<Option<i64>, ApiError> {
+        match self.params.get_nonblank(name) {
+            None => Ok(None),
+            Some(v) => v
+                .parse::<i64>()
+                .map(Some)
+                .map_err(|_| ApiError::invalid_params(name)),
+        }
+    }
+    pub(crate) fn bool_param(&self, name: &str) -> bool {
+        matches!(
+            self.params.get(name).map(str::trim),
+            Some("true" | "1" | "yes" | "t")
+        )
+    }
+}
+
+enum Auth {
+    Anonymous,
+    AdminKey,
+    UserKey(String),
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dispatch
+
+async fn dispatch(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(conn): ConnectInfo<ConnHandle>,
+    req: Request,
+) -> Response {
+    let (parts, body) = req.into_parts();
+    let method = parts.method.clone();
+    let path = parts.uri.path().to_string();
+    let query = parts.uri.query().unwrap_or("").to_string();
+    let headers = parts.headers;
+    let is_sandbox_admin = path.starts_with("/sandbox/");
+
+    // Faults first (never on the faults endpoint itself).
+    if !is_sandbox_admin {
+        let (delay, outcome) = state.faults.decide(&path);
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+        match outcome {
+            Outcome::Pass => {}
+            Outcome::RateLimit(wait) => {
+                return error_response(ApiError::rate_limited(wait, "sandbox_fault"))
+            }
+            Outcome::Drop => {
+                conn.kill();
+                return error_response(ApiError::internal("dropped"));
+            }
+            Outcome::Error(status) => {
+                let status =
+                    StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                let mut resp = Response::new(Body::from(format!(
+                    "<html><body><h1>{} {}</h1><p>Injected by the modterm sandbox.</p></body></html>",
+                    status.as_u16(),
+                    status.canonical_reason().unwrap_or("Error")
+                )));
+                *resp.status_mut() = status;
+                resp.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/html; charset=utf-8"),
+                );
+                return resp;
+            }
+            Outcome::Malformed => {
+                let mut resp = Response::new(Body::from(
+                    "{\"topic_list\":{\"topics\":[{\"id\":1,\"title\":\"trunc",
+                ));
+                resp.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json; charset=utf-8"),
+                );
+                return resp;
+            }
+        }
+    }
+
+    // Authentication header shape and the admin bucket.
+    let auth = match authenticate_headers(&state, &headers) {
+        Ok(a) => a,
+        Err(e) => return error_response(e),
+    };
+    if matches!(auth, Auth::AdminKey) && !is_sandbox_admin {
+        if let Some(limiter) = &state.limiter {
+            if let Err(wait) = limiter.hit(Instant::now()) {
+                return error_response(ApiError::rate_limited(wait, "admin_api_key_rate_limit"));
+            }
+        }
+    }
+
+    let body = match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(b) => b,
+        Err(_) => {
+            return error_response(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                json!({"errors": ["The request body is too large."]}),
+            ))
+        }
+    };
+    let mut params = Params::default();
+    params.add_urlencoded(&query);
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    if let Err(msg) = params.add_body(content_type.as_deref(), &body) {
+        return error_response(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            json!({ "errors": [msg] }),
+        ));
+    }
+
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("127.0.0.1")
+        .to_string();
+    let req = Incoming {
+        method,
+        path,
+        params,
+        auth,
+        api_username: header_str(&headers, "api-username"),
+        api_user_id: header_str(&headers, "api-user-id"),
+        base_url: format!("http://{host}"),
+    };
+    let st = state.clone();
+    let result = tokio::task::spawn_blocking(move || handle_blocking(&st, req)).await;
+    match result {
+        Ok(Ok((status, value))) => json_response(status, &value, &[]),
+        Ok(Err(e)) => error_response(e),
+        Err(e) => error_response(ApiError::internal(e)),
+    }
+}
+
+fn header_str(h: &HeaderMap, name: &str) -> Option<String> {
+    h.get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+}
+
+fn authenticate_headers(state: &AppState, h: &HeaderMap) -> Result<Auth, ApiError> {
+    if let Some(key) = header_str(h, "api-key") {
+        if key != state.api_key {
+            return Err(ApiError::invalid_api_credentials());
+        }
+        return Ok(Auth::AdminKey);
+    }
+    if let Some(key) = header_str(h, "user-api-key") {
+        return Ok(Auth::UserKey(key));
+    }
+    Ok(Auth::Anonymous)
+}
+
+struct Incoming {
+    method: Method,
+    path: String,
+    params: Params,
+    auth: Auth,
+    api_username: Option<String>,
+    api_user_id: Option<String>,
+    base_url: String,
+}
+
+fn handle_blocking(state: &AppState, req: Incoming) -> Result<(StatusCode, Value), ApiError> {
+    let mut conn = state.db.lock().unwrap_or_else(|e| e.into_inner());
+    let tx = conn.transaction()?;
+    let now = store::now_ms();
+    let user = match &req.auth {
+        Auth::Anonymous => None,
+        Auth::AdminKey => {
+            let u = if let Some(name) = &req.api_username {
+                store::user_by_username(&tx, name)?
+            } else if let Some(id) = req
+                .api_user_id
+                .as_deref()
+                .and_then(|s| s.parse::<i64>().ok())
+            {
+                store::user_by_id(&tx, id)?
+            } else {
+                None
+            };
+            match u {
+                Some(u) if u.active && !u.suspended(now) => Some(u),
+                _ => return Err(ApiError::invalid_api_credentials()),
+            }
+        }
+        Auth::UserKey(key) => {
+            let uid: Option<i64> = {
+                use rusqlite::OptionalExtension;
+                tx.prepare_cached(
+                    "SELECT user_id FROM user_api_keys WHERE key = ?1 AND revoked_at IS NULL",
+                )?
+                .query_row([key], |r| r.get(0))
+                .optional()?
+            };
+            let u = match uid {
+                Some(id) => store::user_by_id(&tx, id)?,
+                None => None,
+            };
+            match u {
+                Some(u) if u.active && !u.suspended(now) => Some(u),
+                _ => return Err(ApiError::invalid_api_credentials()),
+            }
+        }
+    };
+    let mut segs: Vec<String> = req
+        .path
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(decode_path_segment)
+        .collect();
+    if let Some(last) = segs.last_mut() {
+        if let Some(stripped) = last.strip_suffix(".json") {
+            *last = stripped.to_string();
+        }
+    }
+    let admin_key = matches!(req.auth, Auth::AdminKey);
+    let ctx = Ctx {
+        tx: &tx,
+        g: Guardian { user, now },
+        params: req.params,
+        method: req.method,
+        segs,
+        path: req.path,
+        base_url: req.base_url,
+        state,
+        admin_key,
+    };
+    let out = route(&ctx);
+    drop(ctx);
+    match out {
+        Ok(v) => {
+            tx.commit()?;
+            Ok((StatusCode::OK, v))
+        }
+        Err(e) => Err(e), // the transaction rolls back on drop
+    }
+}
+
+fn route(ctx: &Ctx<'_>) -> ApiResult {
+    use super::{badges, lists, misc, topics, users, writes};
+    let segs: Vec<&str> = ctx.segs.iter().map(String::as_str).collect();
+    let get = ctx.method == Method::GET || ctx.method == Method::HEAD;
+    let post = ctx.method == Method::POST;
+    let put = ctx.method == Method::PUT;
+    match segs.as_slice() {
+        ["sandbox", "faults"] if get => faults_get(ctx),
+        ["sandbox", "faults"] if put || post => faults_put(ctx),
+        ["sandbox", "user-api-keys"] if post => issue_user_api_key(ctx),
+
+        ["session", "current"] if get => users::session_current(ctx),
+        ["site"] if get => misc::site(ctx),
+        ["categories"] if get => misc::categories(ctx),
+        ["latest"] if get => lists::latest(ctx, None),
+        ["c", rest @ ..] if get => lists::category_latest(ctx, rest),
+        ["filter"] if get => lists::filter(ctx),
+        ["topics", "private-messages", username] if get => {
+            lists::private_messages(ctx, username, false)
+        }
+        ["topics", "private-messages-sent", username] if get => {
+            lists::private_messages(ctx, username, true)
+        }
+
+        ["t", a, "posts"] if get => topics::topic_posts(ctx, a),
+        ["t", a, "move-posts"] if post => writes::move_posts(ctx, a),
+        ["t", a] if get => topics::show(ctx, None, a, None),
+        ["t", a, b] if get => {
+            if a.parse::<i64>().is_ok() && b.parse::<i64>().is_ok() {
+                topics::show(ctx, None, a, Some(b))
+            } else {
+                topics::show(ctx, Some(a), b, None)
+            }
+        }
+        ["t", slug, id, n] if get => topics::show(ctx, Some(slug), id, Some(n)),
+        ["t", a, "status"] if put => writes::update_status(ctx, a),
+        ["t", a] if put => writes::update_topic(ctx, a),
+        ["t", _slug, id] if put => writes::update_topic(ctx, id),
+
+        ["posts"] if post => writes::create_post(ctx),
+        ["posts", id] if get => topics::single_post(ctx, id),
+        ["solution", "accept"] if post => writes::accept_solution(ctx),
+        ["solution", "unaccept"] if post => writes::unaccept_solution(ctx),
+        ["solution", "by_user"] if get => users::solved_by_user(ctx),
+
+        ["badges"] if get => badges::catalogue(ctx),
+        ["user-badges", username] if get => badges::user_badges(ctx, username),
+        ["user_badges"] if post => badges::grant(ctx),
+
+        ["u", username] if get => users::profile(ctx, username),
+        ["users", username] if get => users::profile(ctx, username),
+        ["u", username, "summary"] if get => users::summary(ctx, username),
+        ["user_actions"] if get => users::user_actions(ctx),
+        ["admin", "users", id] if get => users::admin_user(ctx, id),
+
+        ["chat", "api", "channels"] if get => misc::chat_channels(ctx),
+        ["chat", "api", "channels", id, "messages"] if get => misc::chat_messages(ctx, id),
+
+        ["review"] if get => misc::review_list(ctx),
+        ["review", "count"] if get => misc::review_count(ctx),
+        ["review", id, "perform", action] if put => misc::review_perform(ctx, id, action),
+
+        _ => Err(ApiError::not_found()),
+    }
+}
+
+fn require_admin(ctx: &Ctx<'_>) -> Result<(), ApiError> {
+    if !ctx.admin_key || !ctx.g.is_admin() {
+        if ctx.g.user.is_none() {
+            return Err(ApiError::not_logged_in());
+        }
+        return Err(ApiError::invalid_access());
+    }
+    Ok(())
+}
+
+/// `POST /sandbox/user-api-keys.json` (`username`): issues a `User-Api-Key` for any account,
+/// so tests and demos can act as generated members without the browser flow.
+fn issue_user_api_key(ctx: &Ctx<'_>) -> ApiResult {
+    require_admin(ctx)?;
+    let username = ctx
+        .params
+        .get_nonblank("username")
+        .ok_or_else(|| ApiError::param_missing("username"))?;
+    let user = store::user_by_username(ctx.tx, username)?.ok_or_else(ApiError::not_found)?;
+    let issued: i64 = ctx
+        .tx
+        .query_row("SELECT COUNT(*) FROM user_api_keys", [], |r| r.get(0))?;
+    let mut state =
+        (ctx.now() as u64) ^ ((user.id as u64) << 32) ^ (issued as u64).wrapping_mul(0x9E37_79B9);
+    let key = format!(
+        "{:016x}{:016x}",
+        super::seed::splitmix64(&mut state),
+        super::seed::splitmix64(&mut state)
+    );
+    ctx.tx.execute(
+        "INSERT INTO user_api_keys (key, user_id, application_name, created_at) VALUES (?1, ?2, ?3, ?4)",
+        rusqlite::params![
+            key,
+            user.id,
+            ctx.params.get_nonblank("application_name").unwrap_or("modterm sandbox"),
+            ctx.now()
+        ],
+    )?;
+    Ok(json!({"key": key, "user_id": user.id, "username": user.username}))
+}
+
+fn faults_get(ctx: &Ctx<'_>) -> ApiResult {
+    require_admin(ctx)?;
+    Ok(json!({ "faults": ctx.state.faults.get() }))
+}
+
+fn faults_put(ctx: &Ctx<'_>) -> ApiResult {
+    require_admin(ctx)?;
+    // Rebuild the JSON object from the flattened params so forms work too.
+    let mut obj = serde_json::Map::new();
+    for (k, v) in ctx.params.pairs() {
+        let k = k
+            .strip_prefix("faults[")
+            .and_then(|k| k.strip_suffix(']'))
+            .unwrap_or(k);
+        let val = match k {
+            "path_prefix" => {
+                if v.is_empty() {
+                    Value::Null
+                } else {
+                    Value::String(v.clone())
+                }
+            }
+            "rate_limit" => Value::Bool(matches!(v.as_str(), "true" | "1")),
+            "latency_ms" | "error_status" | "count" | "retry_after_seconds" => {
+                match v.parse::<u64>() {
+                    Ok(n) => json!(n),
+                    Err(_) => return Err(ApiError::invalid_params(k)),
+                }
+            }
+            "error_rate" | "drop_rate" | "malformed_rate" => match v.parse::<f64>() {
+                Ok(n) if n.is_finite() => json!(n),
+                _ => return Err(ApiError::invalid_params(k)),
+            },
+            _ => continue,
+        };
+        obj.insert(k.to_string(), val);
+    }
+    let faults: Faults = serde_json::from_value(Value::Object(obj))
+        .map_err(|_| ApiError::invalid_params("faults"))?;
+    ctx.state.faults.set(faults);
+    Ok(json!({ "faults": ctx.state.faults.get() }))
+}
