@@ -22,11 +22,17 @@ pub enum BackendError {
     /// The server rejected the input; its own messages, verbatim (sanitize before display).
     Invalid(Vec<String>),
     /// Too many requests; try again after `wait`.
-    RateLimited { wait: Duration, message: String },
+    RateLimited {
+        wait: Duration,
+        message: String,
+    },
     /// Could not reach the server, or the connection dropped.
     Network(String),
     /// The server failed (5xx).
-    Server { status: u16, message: String },
+    Server {
+        status: u16,
+        message: String,
+    },
     /// The server answered with something we cannot read.
     Malformed(String),
     /// This platform has no such operation.
@@ -41,9 +47,9 @@ impl BackendError {
             BackendError::NotFound(_) => 4,
             BackendError::Invalid(_) | BackendError::Unsupported(_) => 5,
             BackendError::RateLimited { .. } => 6,
-            BackendError::Network(_)
-            | BackendError::Server { .. }
-            | BackendError::Malformed(_) => 7,
+            BackendError::Network(_) | BackendError::Server { .. } | BackendError::Malformed(_) => {
+                7
+            }
         }
     }
 
