@@ -342,7 +342,7 @@ fn clean_url(s: &str) -> String {
         .chars()
         .filter(|c| !c.is_control() && !c.is_whitespace())
         .collect();
-    if s.len() > 40 && s[..5].eq_ignore_ascii_case("data:") {
+    if s.len() > 40 && s.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("data:")) {
         return "data:…".to_string();
     }
     s
@@ -1404,6 +1404,16 @@ mod tests {
             assert!(!l.chars().any(|c| c.is_control() || c.is_whitespace()));
         }
         assert_eq!(p.links, ["https://x.example/path"]);
+    }
+
+    #[test]
+    fn html_urls_with_non_ascii_and_data_uris() {
+        let long = format!("é{}", "x".repeat(50));
+        assert_eq!(clean_url(&long), long);
+        let data = format!("data:image/png;base64,{}", "A".repeat(100));
+        assert_eq!(clean_url(&data), "data:…");
+        let p = render(&format!("<img src=\"{data}\">"), 80);
+        assert_eq!(text(&p), ["[image] <data:…>"]);
     }
 
     #[test]
