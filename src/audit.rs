@@ -84,8 +84,14 @@ mod tests {
         assert!(log.entries().unwrap().is_empty());
         log.record("http://s", "mod_anna", "reply", "topic 4", "ok")
             .unwrap();
-        log.record("http://s", "mod_anna", "accept_solution", "post 9", "forbidden")
-            .unwrap();
+        log.record(
+            "http://s",
+            "mod_anna",
+            "accept_solution",
+            "post 9",
+            "forbidden",
+        )
+        .unwrap();
         let entries = log.entries().unwrap();
         assert_eq!(entries.len(), 2);
         assert_eq!(entries[0].action, "reply");

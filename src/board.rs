@@ -187,7 +187,10 @@ impl Board {
                     "joined {}  last seen {}  group {}",
                     age(m.created_at),
                     age(m.last_seen_at),
-                    m.primary_group.as_deref().map(sanitize_line).unwrap_or("-".into())
+                    m.primary_group
+                        .as_deref()
+                        .map(sanitize_line)
+                        .unwrap_or("-".into())
                 ));
                 out.push(m.profile_url.clone());
             }
@@ -259,7 +262,9 @@ impl Board {
                     out.push(format!(
                         "  {:?} until {}: {}",
                         p.kind,
-                        p.until.map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or("-".into()),
+                        p.until
+                            .map(|t| t.format("%Y-%m-%d").to_string())
+                            .unwrap_or("-".into()),
                         p.reason.as_deref().map(sanitize_line).unwrap_or_default()
                     ));
                 }

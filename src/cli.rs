@@ -541,7 +541,10 @@ pub fn log(last: Option<usize>, json: bool) -> Result<()> {
             ]
         })
         .collect();
-    print_table(&["TIME", "ACCOUNT", "ACTION", "TARGET", "RESULT", "SITE"], rows);
+    print_table(
+        &["TIME", "ACCOUNT", "ACTION", "TARGET", "RESULT", "SITE"],
+        rows,
+    );
     Ok(())
 }
 

@@ -155,7 +155,10 @@ mod tests {
         let last = t.last_posted_at.unwrap();
         assert_eq!(wait.sla(last + Duration::minutes(59), &targets), Sla::Ok);
         assert_eq!(wait.sla(last + Duration::minutes(60), &targets), Sla::Warn);
-        assert_eq!(wait.sla(last + Duration::minutes(120), &targets), Sla::Breach);
+        assert_eq!(
+            wait.sla(last + Duration::minutes(120), &targets),
+            Sla::Breach
+        );
         // Answered by someone else: nothing waits.
         assert!(Wait::of(&topic(3, "mia", "mod_anna")).is_none());
     }

@@ -165,9 +165,8 @@ async fn connect_sandbox(
 ) -> Result<Session, ConnectError> {
     let db_path = paths.sandbox_db();
     if let Some(dir) = db_path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| {
-            ConnectError::Sandbox(format!("cannot create {}: {e}", dir.display()))
-        })?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| ConnectError::Sandbox(format!("cannot create {}: {e}", dir.display())))?;
     }
     let api_key = random_key();
     let sandbox = Sandbox::start(SandboxOptions {

@@ -105,7 +105,11 @@ enum Command {
         /// Post ids, comma-separated.
         #[arg(long, value_delimiter = ',', required = true)]
         posts: Vec<u64>,
-        #[arg(long, conflicts_with = "new_title", required_unless_present = "new_title")]
+        #[arg(
+            long,
+            conflicts_with = "new_title",
+            required_unless_present = "new_title"
+        )]
         to_topic: Option<u64>,
         #[arg(long)]
         new_title: Option<String>,
@@ -263,8 +267,10 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                     new_title,
                     category,
                 } => {
-                    cli::move_posts(&session, topic_id, &posts, to_topic, new_title, category, json)
-                        .await
+                    cli::move_posts(
+                        &session, topic_id, &posts, to_topic, new_title, category, json,
+                    )
+                    .await
                 }
                 Command::MoveTopic { topic_id, category } => {
                     cli::move_topic(&session, topic_id, &category, json).await

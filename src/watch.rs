@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::backend::BackendError;
 use crate::cli::{collect_topics, CliError};
 use crate::connect::Session;
-use crate::backend::BackendError;
 use crate::domain::{LiveCursor, QueueView, TopicId, TopicSummary};
 use crate::text::sanitize_line;
 
@@ -64,8 +64,8 @@ pub fn diff(
 }
 
 pub async fn run(session: &Session, view: &str, json: bool) -> Result<(), CliError> {
-    let view = QueueView::parse(view)
-        .ok_or_else(|| CliError::Usage(format!("unknown view {view:?}")))?;
+    let view =
+        QueueView::parse(view).ok_or_else(|| CliError::Usage(format!("unknown view {view:?}")))?;
     let interval = std::env::var("MODTERM_WATCH_SECS")
         .ok()
         .and_then(|s| s.parse::<f64>().ok())

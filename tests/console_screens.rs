@@ -288,8 +288,9 @@ fn reply_is_confirmed_then_sent_and_the_topic_leaves_unanswered() {
     h.open_thread();
     h.key(KeyCode::Char('r'));
     assert_eq!(h.app.focus, Pane::Composer);
-    h.app
-        .update(Msg::Term(Event::Paste("Try a 5 GHz channel.\nThen reboot.".into())));
+    h.app.update(Msg::Term(Event::Paste(
+        "Try a 5 GHz channel.\nThen reboot.".into(),
+    )));
     assert_eq!(
         h.app.composer.as_ref().unwrap().text(),
         "Try a 5 GHz channel.\nThen reboot.",
@@ -297,7 +298,12 @@ fn reply_is_confirmed_then_sent_and_the_topic_leaves_unanswered() {
     );
     // The draft is on disk already.
     assert!(h.app.config.drafts.load("http://127.0.0.1:9", 11).is_some());
-    let send = h.app.config.keymap.keys_for(modterm::config::Mode::Composer, "send_reply").unwrap();
+    let send = h
+        .app
+        .config
+        .keymap
+        .keys_for(modterm::config::Mode::Composer, "send_reply")
+        .unwrap();
     let mut effects = Vec::new();
     for key in send.split(' ') {
         let event = modterm::config::parse_key(key).unwrap();
@@ -313,7 +319,10 @@ fn reply_is_confirmed_then_sent_and_the_topic_leaves_unanswered() {
         result: Ok((topic(), vec![])),
     });
     let screen = h.screen(120, 40);
-    assert!(screen.contains("Router drops Wi-Fi every evening"), "{screen}");
+    assert!(
+        screen.contains("Router drops Wi-Fi every evening"),
+        "{screen}"
+    );
     insta::assert_snapshot!("confirm_reply_120x40", screen);
     let effects = h.key(KeyCode::Char('y'));
     let Some(Effect::SendReply { op, reply }) = effects.first().cloned() else {
@@ -340,9 +349,12 @@ fn a_failed_reply_keeps_the_draft_and_the_composer() {
     let mut h = Harness::new(Role::Moderator);
     h.open_thread();
     h.key(KeyCode::Char('r'));
-    h.app
-        .update(Msg::Term(Event::Paste("A reply long enough to be accepted.".into())));
-    h.app.update(Msg::Run(modterm::config::Command::parse("send_reply").unwrap()));
+    h.app.update(Msg::Term(Event::Paste(
+        "A reply long enough to be accepted.".into(),
+    )));
+    h.app.update(Msg::Run(
+        modterm::config::Command::parse("send_reply").unwrap(),
+    ));
     h.app.update(Msg::SendCheck {
         topic_id: 11,
         result: Ok((topic(), vec![])),
@@ -363,7 +375,12 @@ fn a_failed_reply_keeps_the_draft_and_the_composer() {
     });
     assert!(h.app.composer.is_some());
     assert_eq!(
-        h.app.config.drafts.load("http://127.0.0.1:9", 11).unwrap().text,
+        h.app
+            .config
+            .drafts
+            .load("http://127.0.0.1:9", 11)
+            .unwrap()
+            .text,
         "A reply long enough to be accepted."
     );
     let (status, _) = h.app.status.clone().unwrap();
@@ -456,7 +473,10 @@ fn profile_board_shows_each_part_state() {
     });
     let screen = h.screen(120, 40);
     assert!(screen.contains("Mia Member"), "{screen}");
-    assert!(screen.contains("private messages are visible to admins only"));
+    assert!(
+        screen.contains("private messages are visible to admins only"),
+        "{screen}"
+    );
     assert!(screen.contains("failed"));
     insta::assert_snapshot!("profile_partial_120x40", screen);
 }
@@ -466,17 +486,21 @@ fn stale_reply_guard_asks_and_keeps_the_draft() {
     let mut h = Harness::new(Role::Moderator);
     h.open_thread();
     h.key(KeyCode::Char('r'));
-    h.app
-        .update(Msg::Term(Event::Paste("Have you tried another channel yet?".into())));
-    let effects = h
-        .app
-        .update(Msg::Run(modterm::config::Command::parse("send_reply").unwrap()));
+    h.app.update(Msg::Term(Event::Paste(
+        "Have you tried another channel yet?".into(),
+    )));
+    let effects = h.app.update(Msg::Run(
+        modterm::config::Command::parse("send_reply").unwrap(),
+    ));
     assert_eq!(effects, vec![Effect::CheckBeforeSend { topic_id: 11 }]);
     // Meanwhile a colleague answered and another is writing.
     let mut now_topic = topic();
-    now_topic
-        .posts
-        .push(post(104, 3, "leader_luca", "<p>Channel 11 fixed it for me.</p>"));
+    now_topic.posts.push(post(
+        104,
+        3,
+        "leader_luca",
+        "<p>Channel 11 fixed it for me.</p>",
+    ));
     let effects = h.app.update(Msg::SendCheck {
         topic_id: 11,
         result: Ok((now_topic, vec!["helper_hugo".into(), "mod_anna".into()])),
@@ -486,13 +510,21 @@ fn stale_reply_guard_asks_and_keeps_the_draft() {
     let screen = h.screen(120, 40);
     assert!(screen.contains("#3 by leader_luca"), "{screen}");
     assert!(screen.contains("replying now: helper_hugo"), "{screen}");
-    assert!(!screen.contains("replying now: helper_hugo, mod_anna"), "never lists oneself");
+    assert!(
+        !screen.contains("replying now: helper_hugo, mod_anna"),
+        "never lists oneself"
+    );
     // Keep as draft: nothing is sent, the text is on disk.
     let effects = h.key(KeyCode::Char('d'));
     assert!(effects.is_empty(), "{effects:?}");
     assert!(h.app.composer.is_none());
     assert_eq!(
-        h.app.config.drafts.load("http://127.0.0.1:9", 11).unwrap().text,
+        h.app
+            .config
+            .drafts
+            .load("http://127.0.0.1:9", 11)
+            .unwrap()
+            .text,
         "Have you tried another channel yet?"
     );
 }

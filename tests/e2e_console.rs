@@ -103,10 +103,18 @@ fn first_words(cooked: &str) -> String {
     let text: String = rendered
         .lines
         .iter()
-        .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect::<String>())
+        .map(|l| {
+            l.spans
+                .iter()
+                .map(|s| s.content.as_ref())
+                .collect::<String>()
+        })
         .find(|l| l.trim().len() > 10)
         .unwrap_or_default();
-    text.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+    text.split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -146,7 +154,11 @@ async fn reply_from_the_console_reaches_the_server() {
     console.send("y");
     let deadline = Instant::now() + Duration::from_secs(20);
     while site.posts_count(id).await != 2 {
-        assert!(Instant::now() < deadline, "reply never arrived:\n{}", console.screen());
+        assert!(
+            Instant::now() < deadline,
+            "reply never arrived:\n{}",
+            console.screen()
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     console.wait_for("reply posted");

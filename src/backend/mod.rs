@@ -134,7 +134,11 @@ pub trait Backend: Send + Sync {
     /// Waits for changes on the site (a long poll) and returns them. `watch` names the topics
     /// whose inside (posts, who is replying) matters now. `Unsupported` or `NotFound` means the
     /// site has no live feed: the caller falls back to refreshing periodically.
-    async fn live_poll(&self, cursor: &mut LiveCursor, watch: &[TopicId]) -> Result<Vec<LiveEvent>> {
+    async fn live_poll(
+        &self,
+        cursor: &mut LiveCursor,
+        watch: &[TopicId],
+    ) -> Result<Vec<LiveEvent>> {
         let _ = (cursor, watch);
         Err(BackendError::Unsupported("live updates"))
     }

@@ -390,7 +390,10 @@ impl App {
                     || t.author
                         .as_deref()
                         .is_some_and(|a| a.to_lowercase().contains(&needle))
-                    || self.category_name(t.category_id).to_lowercase().contains(&needle)
+                    || self
+                        .category_name(t.category_id)
+                        .to_lowercase()
+                        .contains(&needle)
             })
             .collect()
     }

@@ -1,7 +1,6 @@
 //! What each named action does. Keys, the palette and tests all arrive here as a `Command`.
 
 use crate::config::{fuzzy_score, Command, ACTIONS};
-use crate::domain::*;
 
 use super::app::*;
 use super::msg::Effect;
@@ -447,7 +446,14 @@ impl App {
             .into_iter()
             .map(|d| PickItem {
                 label: format!("#{} {}", d.topic_id, d.topic_title),
-                detail: d.text.lines().next().unwrap_or("").chars().take(60).collect(),
+                detail: d
+                    .text
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .chars()
+                    .take(60)
+                    .collect(),
                 value: PickValue::Draft(d.topic_id),
             })
             .collect();
@@ -604,9 +610,11 @@ impl App {
             }
             Some(Overlay::Prompt { input, purpose, .. }) => self.prompted(purpose, input),
             Some(Overlay::Confirm { action, .. }) => self.confirmed(action),
-            Some(help @ Overlay::Help { .. }) => {
-                self.overlay = Some(help);
-                self.overlay = None;
+            // Enter closes help.
+            Some(Overlay::Help { .. }) => Vec::new(),
+            // The stale-reply guard wants an explicit y, e or d.
+            Some(stale @ Overlay::Stale { .. }) => {
+                self.overlay = Some(stale);
                 Vec::new()
             }
             None => Vec::new(),

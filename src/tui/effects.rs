@@ -107,7 +107,10 @@ impl Runner {
                     let (action, result) = if accept {
                         ("accept_solution", backend.accept_solution(post_id).await)
                     } else {
-                        ("unaccept_solution", backend.unaccept_solution(post_id).await)
+                        (
+                            "unaccept_solution",
+                            backend.unaccept_solution(post_id).await,
+                        )
                     };
                     this.audit(action, &format!("post {post_id}"), &result);
                     Msg::OpDone {

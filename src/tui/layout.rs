@@ -43,7 +43,11 @@ pub fn compute(app: &App, area: Rect) -> Areas {
 
     let single = app.layout.maximized || full_profile || area.width < NARROW_WIDTH;
     if single {
-        let pane = if full_profile { Pane::Profile } else { app.focus };
+        let pane = if full_profile {
+            Pane::Profile
+        } else {
+            app.focus
+        };
         match pane {
             Pane::Queue => areas.queue = Some(main),
             Pane::Thread if app.thread.is_some() => areas.thread = Some(main),
@@ -137,7 +141,8 @@ fn vsplit(area: Rect, top_percent: u16) -> std::rc::Rc<[Rect]> {
 
 /// Rows inside a bordered pane.
 pub fn inner_height(rect: Option<Rect>) -> usize {
-    rect.map(|r| r.height.saturating_sub(2) as usize).unwrap_or(0)
+    rect.map(|r| r.height.saturating_sub(2) as usize)
+        .unwrap_or(0)
 }
 
 /// Columns inside a bordered pane.

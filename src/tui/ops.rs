@@ -200,10 +200,13 @@ impl App {
                 let arrived: Vec<&Post> = topic
                     .posts
                     .iter()
-                    .filter(|p| p.post_number > composer.seen_post_number && p.author.username != me)
+                    .filter(|p| {
+                        p.post_number > composer.seen_post_number && p.author.username != me
+                    })
                     .collect();
                 for p in arrived.iter().take(5) {
-                    let rendered = crate::text::render_html(&p.cooked, 60, &crate::text::PostStyles::plain());
+                    let rendered =
+                        crate::text::render_html(&p.cooked, 60, &crate::text::PostStyles::plain());
                     let first: String = rendered
                         .lines
                         .first()
@@ -218,7 +221,10 @@ impl App {
                 }
                 let others: Vec<String> = replying.into_iter().filter(|u| *u != me).collect();
                 if !others.is_empty() {
-                    stale_lines.push(format!("replying now: {}", sanitize_line(&others.join(", "))));
+                    stale_lines.push(format!(
+                        "replying now: {}",
+                        sanitize_line(&others.join(", "))
+                    ));
                 }
                 if !arrived.is_empty() {
                     stale_lines.insert(
@@ -459,7 +465,10 @@ impl App {
             }
         }
         self.open_picker(
-            &format!("Move {} post(s) to… (type a title or topic id)", posts.len()),
+            &format!(
+                "Move {} post(s) to… (type a title or topic id)",
+                posts.len()
+            ),
             items,
             PickPurpose::MovePostsTo { topic_id, posts },
         );
@@ -507,11 +516,7 @@ impl App {
             .filter(|b| b.manually_grantable && b.enabled)
             .map(|b| PickItem {
                 label: sanitize_line(&b.name),
-                detail: format!(
-                    "{:?}: {}",
-                    b.badge_type,
-                    sanitize_line(&b.description)
-                ),
+                detail: format!("{:?}: {}", b.badge_type, sanitize_line(&b.description)),
                 value: PickValue::Badge(b.id),
             })
             .collect();
@@ -540,7 +545,12 @@ impl App {
 
     // ---- dialog answers -----------------------------------------------------------------
 
-    pub(super) fn picked(&mut self, purpose: PickPurpose, value: PickValue, input: &str) -> Vec<Effect> {
+    pub(super) fn picked(
+        &mut self,
+        purpose: PickPurpose,
+        value: PickValue,
+        input: &str,
+    ) -> Vec<Effect> {
         match (purpose, value) {
             (PickPurpose::MoveTopic { topic_id }, PickValue::Category(category_id)) => {
                 let name = self.category_name(Some(category_id));
@@ -666,7 +676,10 @@ impl App {
 
     /// A picker whose typed text matched nothing may still name a topic by id.
     pub(super) fn picked_typed(&mut self, purpose: PickPurpose, input: &str) -> Vec<Effect> {
-        match (&purpose, input.trim().trim_start_matches('#').parse::<TopicId>()) {
+        match (
+            &purpose,
+            input.trim().trim_start_matches('#').parse::<TopicId>(),
+        ) {
             (PickPurpose::MovePostsTo { .. }, Ok(id)) => {
                 self.picked(purpose, PickValue::Topic(id), input)
             }
@@ -755,7 +768,11 @@ impl App {
                     category_id,
                 }]
             }
-            Confirmable::MovePosts { topic_id, posts, to } => {
+            Confirmable::MovePosts {
+                topic_id,
+                posts,
+                to,
+            } => {
                 let op = self.start_op(format!("moving {} post(s)", posts.len()));
                 vec![Effect::MovePosts {
                     op,
@@ -795,10 +812,19 @@ impl App {
                 }
                 match result {
                     Ok(post) => {
-                        if self.composer.as_ref().is_some_and(|c| c.topic_id == topic_id) {
+                        if self
+                            .composer
+                            .as_ref()
+                            .is_some_and(|c| c.topic_id == topic_id)
+                        {
                             self.close_composer(false);
-                        } else if let Err(e) = self.config.drafts.delete(&self.config.site, topic_id) {
-                            self.set_status(format!("could not remove the draft: {e}"), Level::Warning);
+                        } else if let Err(e) =
+                            self.config.drafts.delete(&self.config.site, topic_id)
+                        {
+                            self.set_status(
+                                format!("could not remove the draft: {e}"),
+                                Level::Warning,
+                            );
                         }
                         self.toast(
                             format!("reply posted as #{} in topic {topic_id}", post.post_number),
@@ -844,7 +870,10 @@ impl App {
                     }
                     self.rerender_thread();
                     let verb = if accepted { "accepted" } else { "unaccepted" };
-                    self.toast(format!("post {post_id} {verb} as the solution"), Level::Success);
+                    self.toast(
+                        format!("post {post_id} {verb} as the solution"),
+                        Level::Success,
+                    );
                     effects.extend(self.after_change(topic_id));
                 }
                 Err(e) => self.set_status(
@@ -935,7 +964,12 @@ fn quote_block(post: &Post) -> String {
         rendered
             .lines
             .iter()
-            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect::<String>())
+            .map(|l| {
+                l.spans
+                    .iter()
+                    .map(|s| s.content.as_ref())
+                    .collect::<String>()
+            })
             .collect::<Vec<_>>()
             .join("\n")
     });

@@ -29,7 +29,10 @@ pub fn render_thread(
         out.post_starts.push(out.lines.len());
         let mut header = vec![
             Span::styled(format!("#{} ", post.post_number), theme.style(Slot::Muted)),
-            Span::styled(sanitize_line(&post.author.username), theme.style(Slot::Accent)),
+            Span::styled(
+                sanitize_line(&post.author.username),
+                theme.style(Slot::Accent),
+            ),
         ];
         let mut role = post.author.role.label().to_string();
         role.push_str(&format!(" · TL{}", post.author.trust_level));

@@ -99,7 +99,10 @@ impl App {
             Msg::LiveFallback { reason, every } => {
                 self.live_status = Some(format!("refresh every {}s", every.as_secs()));
                 self.set_status(
-                    format!("live updates unavailable ({reason}); refreshing every {}s", every.as_secs()),
+                    format!(
+                        "live updates unavailable ({reason}); refreshing every {}s",
+                        every.as_secs()
+                    ),
                     Level::Warning,
                 );
                 Vec::new()
@@ -320,7 +323,10 @@ impl App {
     /// Typing into the palette, picker or prompt.
     fn overlay_text_key(&mut self, key: KeyEvent) {
         let input = match self.overlay.as_mut() {
-            Some(Overlay::Palette { input, selected }) | Some(Overlay::Picker { input, selected, .. }) => {
+            Some(Overlay::Palette { input, selected })
+            | Some(Overlay::Picker {
+                input, selected, ..
+            }) => {
                 *selected = 0;
                 input
             }

@@ -20,10 +20,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         Some(n) => format!("reply to #{n}"),
         None => "reply".to_string(),
     };
-    let mut title = format!(
-        " {target} · {} ",
-        sanitize_line(&composer.topic_title)
-    );
+    let mut title = format!(" {target} · {} ", sanitize_line(&composer.topic_title));
     if composer.sending.is_some() {
         title.push_str("(sending…) ");
     }
@@ -37,7 +34,11 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(&composer.textarea, parts[0]);
 
     let keymap = &app.config.keymap;
-    let key = |action: &str| keymap.keys_for(Mode::Composer, action).unwrap_or_else(|| format!(":{action}"));
+    let key = |action: &str| {
+        keymap
+            .keys_for(Mode::Composer, action)
+            .unwrap_or_else(|| format!(":{action}"))
+    };
     let hint = Line::from(vec![
         Span::styled(key("send_reply"), theme.style(Slot::Accent)),
         Span::styled(" send  ", theme.style(Slot::Muted)),

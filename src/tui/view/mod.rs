@@ -9,7 +9,6 @@ mod status;
 mod thread;
 
 use ratatui::layout::Rect;
-use ratatui::style::Style;
 use ratatui::widgets::{Block, BorderType, Borders};
 use ratatui::Frame;
 
@@ -97,9 +96,6 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
     )
 }
 
-fn style_or_default(theme: &Theme, slot: Slot) -> Style {
-    theme.style(slot)
-}
 
 #[cfg(test)]
 mod tests {

@@ -47,7 +47,10 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                     Span::styled("> ", theme.style(Slot::Accent)),
                     Span::styled(format!("{input}▏"), theme.style(Slot::Text)),
                 ]),
-                Line::from(Span::styled("Enter to continue · Esc to cancel", theme.style(Slot::Muted))),
+                Line::from(Span::styled(
+                    "Enter to continue · Esc to cancel",
+                    theme.style(Slot::Muted),
+                )),
             ];
             frame.render_widget(Paragraph::new(lines), inner);
         }
@@ -78,7 +81,12 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             frame.render_widget(block, rect);
             let text: Vec<Line> = lines
                 .iter()
-                .map(|l| Line::from(Span::styled(fit(l, inner.width as usize), theme.style(Slot::Warning))))
+                .map(|l| {
+                    Line::from(Span::styled(
+                        fit(l, inner.width as usize),
+                        theme.style(Slot::Warning),
+                    ))
+                })
                 .collect();
             frame.render_widget(Paragraph::new(text), inner);
         }
@@ -122,20 +130,29 @@ fn list_dialog(
     for (i, (label, detail)) in items.iter().enumerate().skip(start).take(rows) {
         let text = fit(&format!("{label}  {detail}"), width.saturating_sub(2));
         if i == selected {
-            lines.push(Line::from(Span::styled(format!("▶ {text}"), theme.style(Slot::Selection))));
+            lines.push(Line::from(Span::styled(
+                format!("▶ {text}"),
+                theme.style(Slot::Selection),
+            )));
         } else {
             lines.push(Line::from(vec![
                 Span::raw("  "),
                 Span::styled(fit(label, width.saturating_sub(2)), theme.style(Slot::Text)),
                 Span::styled(
-                    fit(&format!("  {detail}"), width.saturating_sub(2 + label.chars().count())),
+                    fit(
+                        &format!("  {detail}"),
+                        width.saturating_sub(2 + label.chars().count()),
+                    ),
                     theme.style(Slot::Muted),
                 ),
             ]));
         }
     }
     if items.is_empty() {
-        lines.push(Line::from(Span::styled("  no match", theme.style(Slot::Muted))));
+        lines.push(Line::from(Span::styled(
+            "  no match",
+            theme.style(Slot::Muted),
+        )));
     }
     frame.render_widget(Paragraph::new(lines), inner);
 }
@@ -202,7 +219,10 @@ fn pending_keys(frame: &mut Frame, app: &App, area: Rect) {
         .map(|(key, desc)| {
             Line::from(vec![
                 Span::styled(format!(" {key:<6}"), theme.style(Slot::Accent)),
-                Span::styled(fit(desc, inner.width.saturating_sub(8) as usize), theme.style(Slot::Text)),
+                Span::styled(
+                    fit(desc, inner.width.saturating_sub(8) as usize),
+                    theme.style(Slot::Text),
+                ),
             ])
         })
         .collect();
@@ -232,9 +252,6 @@ fn toasts(frame: &mut Frame, app: &App, area: Rect) {
             .style(theme.style(Slot::Popup));
         let inner = block.inner(rect);
         frame.render_widget(block, rect);
-        frame.render_widget(
-            Paragraph::new(Span::styled(text, theme.style(slot))),
-            inner,
-        );
+        frame.render_widget(Paragraph::new(Span::styled(text, theme.style(slot))), inner);
     }
 }

@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use crate::board::{describe, Board, PartState};
+use crate::board::{Board, PartState};
 use crate::clock::format_age;
 use crate::config::{Slot, Theme};
 use crate::domain::{BoardPart, Timestamp};
@@ -51,7 +51,8 @@ pub fn board_lines(
 ) -> (Vec<Line<'static>>, Option<usize>) {
     let mut lines: Vec<Line<'static>> = Vec::new();
     let muted = theme.style(Slot::Muted);
-    let heading = |text: &str| Line::from(Span::styled(text.to_string(), theme.style(Slot::Header)));
+    let heading =
+        |text: &str| Line::from(Span::styled(text.to_string(), theme.style(Slot::Header)));
     let age = |t: Option<Timestamp>| {
         t.map(|t| format!("{} ago", format_age(now - t)))
             .unwrap_or_else(|| "-".into())
@@ -62,10 +63,18 @@ pub fn board_lines(
         Some(m) => {
             lines.push(Line::from(vec![
                 Span::styled(
-                    sanitize_line(m.name.as_deref().filter(|n| !n.is_empty()).unwrap_or(&m.username)),
+                    sanitize_line(
+                        m.name
+                            .as_deref()
+                            .filter(|n| !n.is_empty())
+                            .unwrap_or(&m.username),
+                    ),
                     theme.style(Slot::Title),
                 ),
-                Span::styled(format!(" @{}", sanitize_line(&m.username)), theme.style(Slot::Accent)),
+                Span::styled(
+                    format!(" @{}", sanitize_line(&m.username)),
+                    theme.style(Slot::Accent),
+                ),
                 Span::styled(
                     format!("  {} · TL{}", m.role.label(), m.trust_level),
                     theme.style(Slot::Role),
@@ -80,7 +89,10 @@ pub fn board_lines(
             }
             second.push(format!("joined {}", age(m.created_at)));
             second.push(format!("seen {}", age(m.last_seen_at)));
-            lines.push(Line::from(Span::styled(fit(&second.join(" · "), width), muted)));
+            lines.push(Line::from(Span::styled(
+                fit(&second.join(" · "), width),
+                muted,
+            )));
             if let Some(until) = m.suspended_till.filter(|t| *t > now) {
                 lines.push(Line::from(Span::styled(
                     format!("⛔ suspended until {}", until.format("%Y-%m-%d")),
@@ -94,14 +106,21 @@ pub fn board_lines(
                 )));
             }
         }
-        None => lines.push(state_line(board.state(BoardPart::Identity), "identity", theme)),
+        None => lines.extend(state_lines(
+            board.state(BoardPart::Identity),
+            "identity",
+            theme,
+        )),
     }
 
     // Stars and standing
     match board.stats() {
         Some(s) => {
             lines.push(Line::from(vec![
-                Span::styled(format!("★ {} stars", s.likes_received), theme.style(Slot::Badge)),
+                Span::styled(
+                    format!("★ {} stars", s.likes_received),
+                    theme.style(Slot::Badge),
+                ),
                 Span::styled(
                     format!(
                         "  ♥ given {}  topics {}  posts {}  ✔ solutions {}",
@@ -125,7 +144,7 @@ pub fn board_lines(
                 muted,
             )));
         }
-        None => lines.push(state_line(board.state(BoardPart::Stats), "stats", theme)),
+        None => lines.extend(state_lines(board.state(BoardPart::Stats), "stats", theme)),
     }
 
     // Badges
@@ -173,7 +192,7 @@ pub fn board_lines(
                 }
             }
         }
-        state => lines.push(state_line(state, "badges", theme)),
+        state => lines.extend(state_lines(state, "badges", theme)),
     }
 
     // Moderation record (staff)
@@ -216,7 +235,9 @@ pub fn board_lines(
                     let linked: Vec<String> = m
                         .linked_accounts
                         .iter()
-                        .map(|l| format!("{}: {}", sanitize_line(&l.provider), sanitize_line(&l.uid)))
+                        .map(|l| {
+                            format!("{}: {}", sanitize_line(&l.provider), sanitize_line(&l.uid))
+                        })
                         .collect();
                     lines.push(Line::from(Span::styled(
                         fit(&format!("  linked: {}", linked.join(" · ")), width),
@@ -228,7 +249,7 @@ pub fn board_lines(
         PartState::NotPermitted(_) => {}
         state => {
             lines.push(heading("Moderation record"));
-            lines.push(state_line(state, "moderation record", theme));
+            lines.extend(state_lines(state, "moderation record", theme));
         }
     }
 
@@ -240,7 +261,7 @@ pub fn board_lines(
     for part in Board::TIMELINE_PARTS {
         match board.state(part) {
             PartState::Loaded(_) => {}
-            state => lines.push(state_line(state, part.label(), theme)),
+            state => lines.extend(state_lines(state, part.label(), theme)),
         }
     }
     let mut selected_line = None;
@@ -272,11 +293,20 @@ pub fn board_lines(
     (lines, selected_line)
 }
 
-fn state_line(state: &PartState, label: &str, theme: &Theme) -> Line<'static> {
-    let style = match state {
-        PartState::Failed(_) => theme.style(Slot::Error),
-        PartState::NotPermitted(_) => theme.style(Slot::Warning),
-        _ => theme.style(Slot::Muted),
+/// A part with no data to show: its state, and on a line of its own what the server said.
+fn state_lines(state: &PartState, label: &str, theme: &Theme) -> Vec<Line<'static>> {
+    let (kind, message, style) = match state {
+        PartState::Failed(m) => ("failed", Some(m), theme.style(Slot::Error)),
+        PartState::NotPermitted(m) => ("not permitted", Some(m), theme.style(Slot::Warning)),
+        PartState::Loading => ("loading…", None, theme.style(Slot::Muted)),
+        PartState::Loaded(_) => ("loaded", None, theme.style(Slot::Muted)),
     };
-    Line::from(Span::styled(format!("  {label}: {}", describe(state)), style))
+    let mut lines = vec![Line::from(Span::styled(format!("  {label}: {kind}"), style))];
+    if let Some(m) = message {
+        lines.push(Line::from(Span::styled(
+            format!("    {}", sanitize_line(m)),
+            theme.style(Slot::Muted),
+        )));
+    }
+    lines
 }

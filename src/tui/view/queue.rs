@@ -43,10 +43,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         } else {
             "nothing waiting: every topic in this view has an answer".to_string()
         };
-        frame.render_widget(
-            Paragraph::new(text).style(theme.style(Slot::Muted)),
-            inner,
-        );
+        frame.render_widget(Paragraph::new(text).style(theme.style(Slot::Muted)), inner);
         return;
     }
 
@@ -56,10 +53,13 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let height = inner.height.saturating_sub(1) as usize;
     let start = app.offset.min(topics.len().saturating_sub(1));
     let end = (start + height).min(topics.len());
-    let title_width = inner
-        .width
-        .saturating_sub(if wide { 9 + 15 + 13 + 4 + 4 + 2 + 7 } else if medium { 9 + 13 + 4 + 2 + 4 } else { 9 + 2 + 2 })
-        as usize;
+    let title_width = inner.width.saturating_sub(if wide {
+        9 + 15 + 13 + 4 + 4 + 2 + 7
+    } else if medium {
+        9 + 13 + 4 + 2 + 4
+    } else {
+        9 + 2 + 2
+    }) as usize;
 
     let rows: Vec<Row> = topics[start..end]
         .iter()
@@ -70,7 +70,10 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             let sla = wait.map_or(Sla::None, |w| w.sla(app.now, &app.config.targets));
             let clock = match wait {
                 Some(w) => format!("{}{}", sla.glyph(), format_age(app.now - w.since)),
-                None => format!(" {}", format_age(app.now - t.last_posted_at.unwrap_or(t.created_at))),
+                None => format!(
+                    " {}",
+                    format_age(app.now - t.last_posted_at.unwrap_or(t.created_at))
+                ),
             };
             let clock_style = match sla {
                 Sla::Breach => theme.style(Slot::SlaBreach),
@@ -87,11 +90,12 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             if !others.is_empty() {
                 title = format!("✎{} {title}", sanitize_line(&others[0]));
             }
-            let mut cells = vec![
-                Cell::from(Span::styled(clock, clock_style)),
-            ];
+            let mut cells = vec![Cell::from(Span::styled(clock, clock_style))];
             if wide {
-                cells.push(Cell::from(fit(&sanitize_line(&app.category_name(t.category_id)), 14)));
+                cells.push(Cell::from(fit(
+                    &sanitize_line(&app.category_name(t.category_id)),
+                    14,
+                )));
             }
             cells.push(Cell::from(fit(&title, title_width)));
             if medium {
@@ -99,7 +103,10 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                     fit(&sanitize_line(t.author.as_deref().unwrap_or("")), 12),
                     theme.style(Slot::Accent),
                 )));
-                cells.push(Cell::from(format!("{:>3}", t.posts_count.saturating_sub(1))));
+                cells.push(Cell::from(format!(
+                    "{:>3}",
+                    t.posts_count.saturating_sub(1)
+                )));
             }
             if wide {
                 cells.push(Cell::from(format!("{:>3}", t.like_count)));

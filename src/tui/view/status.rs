@@ -60,7 +60,11 @@ pub fn bar(frame: &mut Frame, app: &App, area: Rect) {
     ];
     if let Some(live) = &app.live_status {
         let glyph = if live == "live" { "● live" } else { "○ " };
-        let text = if live == "live" { glyph.to_string() } else { format!("{glyph}{live}") };
+        let text = if live == "live" {
+            glyph.to_string()
+        } else {
+            format!("{glyph}{live}")
+        };
         spans.push(Span::styled(format!("{text} "), theme.style(Slot::Muted)));
     }
     let used: usize = spans.iter().map(|s| s.width()).sum();
@@ -74,7 +78,11 @@ pub fn bar(frame: &mut Frame, app: &App, area: Rect) {
         (format!("{} …", keys.join(" ")), theme.style(Slot::Accent))
     } else if let Some(label) = app.pending_ops.values().next() {
         let more = app.pending_ops.len().saturating_sub(1);
-        let extra = if more > 0 { format!(" (+{more})") } else { String::new() };
+        let extra = if more > 0 {
+            format!(" (+{more})")
+        } else {
+            String::new()
+        };
         (
             format!("{} {label}{extra}", SPINNER[app.spinner % SPINNER.len()]),
             theme.style(Slot::Accent),
@@ -111,7 +119,10 @@ pub fn bar(frame: &mut Frame, app: &App, area: Rect) {
         .collect();
     let hints = format!(" {} ", hints.join(" · "));
     let room = width.saturating_sub(used + hints.chars().count());
-    spans.push(Span::styled(format!(" {}", fit(&middle, room.saturating_sub(1))), style));
+    spans.push(Span::styled(
+        format!(" {}", fit(&middle, room.saturating_sub(1))),
+        style,
+    ));
     let used: usize = spans.iter().map(|s| s.width()).sum();
     if used + hints.chars().count() <= width {
         spans.push(Span::raw(" ".repeat(width - used - hints.chars().count())));

@@ -32,7 +32,8 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     }
     let others = app.others_replying(thread.topic_id);
     if !others.is_empty() {
-        title.push_str(&format!("✎ {} replying ", sanitize_line(&others.join(", "))));
+        // First, so a narrow pane never cuts it off.
+        title = format!(" ✎ {} replying ·{title}", sanitize_line(&others.join(", ")));
     }
     if thread.loading {
         title.push_str("(loading…) ");
