@@ -309,7 +309,14 @@ impl App {
                 )
             })
             .collect();
-        for saved in &config.saved_views {
+        // Built-in views are always there; config adds its own (one named like a built-in
+        // view is that view, already present).
+        let builtin_names: Vec<&str> = QueueView::BUILT_IN.iter().map(|v| v.name()).collect();
+        for saved in config
+            .saved_views
+            .iter()
+            .filter(|v| !builtin_names.contains(&v.name.as_str()))
+        {
             let base = QueueView::parse(&saved.base).unwrap_or_default();
             let order = match saved.order.as_deref() {
                 Some("newest") | Some("created-desc") => TopicOrder::NewestFirst,

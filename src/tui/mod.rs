@@ -17,7 +17,7 @@ mod view;
 use std::time::Duration;
 
 use crossterm::event::{Event, EventStream, KeyCode, KeyModifiers};
-use futures_util::{FutureExt, StreamExt};
+use futures_util::StreamExt;
 use tokio::sync::mpsc;
 
 pub use app::{App, AppConfig, Level, Overlay, Pane};
@@ -137,7 +137,8 @@ async fn console_loop(
     draw_frame(term, &app)?;
 
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
-    let mut events = EventStream::new();
+    let (input_tx, mut input) = mpsc::unbounded_channel::<Event>();
+    let mut reader = spawn_input(input_tx.clone());
     let mut connecting: std::pin::Pin<
         Box<dyn std::future::Future<Output = Result<Session, ConnectError>> + Send + '_>,
     > = Box::pin(connect(&args));
@@ -165,20 +166,14 @@ async fn console_loop(
         };
         let mut effects: Vec<Effect> = Vec::new();
         tokio::select! {
-            event = events.next() => match event {
-                Some(Ok(Event::Key(key)))
-                    if key.modifiers.contains(KeyModifiers::CONTROL)
-                        && key.code == KeyCode::Char('z') =>
-                {
-                    drop(events);
+            event = input.recv() => match event {
+                Some(event) if is_suspend(&event) => {
+                    reader.abort();
                     terminal::suspend(term).map_err(ConsoleError::Terminal)?;
-                    events = EventStream::new();
+                    reader = spawn_input(input_tx.clone());
                     app.dirty = true;
                 }
-                Some(Ok(event)) => effects.extend(app.update(Msg::Term(event))),
-                Some(Err(e)) => {
-                    crate::logging::warn(&format!("terminal input: {e}"));
-                }
+                Some(event) => effects.extend(app.update(Msg::Term(event))),
                 None => break,
             },
             Some(msg) = rx.recv() => effects.extend(app.update(msg)),
@@ -230,11 +225,17 @@ async fn console_loop(
                 effects.extend(app.update(msg));
                 progressed = true;
             }
-            if let Some(Some(Ok(event))) = events.next().now_or_never() {
-                if !is_suspend(&event) {
+            match input.try_recv() {
+                Ok(event) if !is_suspend(&event) => {
                     effects.extend(app.update(Msg::Term(event)));
                     progressed = true;
                 }
+                // Ctrl-Z waits for the next turn of the loop, which suspends.
+                Ok(event) => {
+                    let _ = input_tx.send(event);
+                    break;
+                }
+                Err(_) => {}
             }
             if !progressed {
                 break;
@@ -261,9 +262,9 @@ async fn console_loop(
                     }
                 }
                 Some(Effect::Editor(text)) => {
-                    drop(events);
+                    reader.abort();
                     let result = edit_externally(term, &text);
-                    events = EventStream::new();
+                    reader = spawn_input(input_tx.clone());
                     // The editor's text lands in the composer; it starts no backend work.
                     let _ = app.update(Msg::EditorDone(result));
                 }
@@ -288,6 +289,7 @@ async fn console_loop(
             app.dirty = false;
         }
     }
+    reader.abort();
     if let Some(feed) = feed {
         feed.abort();
     }
@@ -296,6 +298,24 @@ async fn console_loop(
         keeper.shutdown().await;
     }
     Ok(session)
+}
+
+/// Reads terminal events in a task of its own, so the loop can wait on a channel (and drain
+/// it without blocking). Aborted around Ctrl-Z and the external editor, which need the input.
+fn spawn_input(tx: mpsc::UnboundedSender<Event>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut events = EventStream::new();
+        while let Some(event) = events.next().await {
+            match event {
+                Ok(event) => {
+                    if tx.send(event).is_err() {
+                        return;
+                    }
+                }
+                Err(e) => crate::logging::warn(&format!("terminal input: {e}")),
+            }
+        }
+    })
 }
 
 fn is_suspend(event: &Event) -> bool {
