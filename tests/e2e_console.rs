@@ -132,6 +132,8 @@ async fn console_shows_the_queue_and_opens_a_thread() {
     console.send("?");
     console.wait_for("Keys");
     console.send("\x1b");
+    // Esc followed at once by q would read as Alt-q: wait for the help to close.
+    console.wait_until("help closed", |s| !s.contains("Keys ·"));
     console.send("q");
     assert!(console.wait_exit(), "q quits");
     site.sandbox.shutdown().await;
