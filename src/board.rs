@@ -123,7 +123,7 @@ impl Board {
                 .iter()
                 .filter(|b| b.badge.badge_type == kind)
                 .collect();
-            of_kind.sort_by(|a, b| b.granted_at.cmp(&a.granted_at));
+            of_kind.sort_by_key(|b| std::cmp::Reverse(b.granted_at));
             if !of_kind.is_empty() {
                 groups.push((kind, of_kind));
             }
@@ -149,7 +149,7 @@ impl Board {
             .flatten()
             .filter(|a| self.channel_filter.is_none_or(|c| a.channel == c))
             .collect();
-        items.sort_by(|a, b| b.at.cmp(&a.at));
+        items.sort_by_key(|a| std::cmp::Reverse(a.at));
         items
     }
 

@@ -483,7 +483,7 @@ impl App {
                 fuzzy_score(input, &hay).map(|s| (s, item))
             })
             .collect();
-        scored.sort_by(|a, b| b.0.cmp(&a.0));
+        scored.sort_by_key(|s| std::cmp::Reverse(s.0));
         scored.into_iter().map(|(_, i)| i).collect()
     }
 

@@ -96,7 +96,6 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
     )
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::fit;

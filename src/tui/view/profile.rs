@@ -301,7 +301,10 @@ fn state_lines(state: &PartState, label: &str, theme: &Theme) -> Vec<Line<'stati
         PartState::Loading => ("loading…", None, theme.style(Slot::Muted)),
         PartState::Loaded(_) => ("loaded", None, theme.style(Slot::Muted)),
     };
-    let mut lines = vec![Line::from(Span::styled(format!("  {label}: {kind}"), style))];
+    let mut lines = vec![Line::from(Span::styled(
+        format!("  {label}: {kind}"),
+        style,
+    ))];
     if let Some(m) = message {
         lines.push(Line::from(Span::styled(
             format!("    {}", sanitize_line(m)),
