@@ -182,6 +182,11 @@ enum SandboxCommand {
 }
 
 fn main() -> ExitCode {
+    // A headless command piped into `head` should end quietly, as other command-line tools do.
+    // SAFETY: restoring the default disposition of SIGPIPE before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -86,7 +86,12 @@ pub const ACTIONS: &[ActionSpec] = &[
         description: "Switch the colour theme",
         arg: ArgKind::Required("theme name"),
     },
-    a("next_link", "Select the next link in the post"),
+    a("next_link", "Copy the next link of the post"),
+    ActionSpec {
+        name: "open_topic",
+        description: "Open a topic by its id",
+        arg: ArgKind::Required("topic id"),
+    },
 ];
 
 /// Looks an action up by name.

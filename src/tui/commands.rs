@@ -1,6 +1,7 @@
 //! What each named action does. Keys, the palette and tests all arrive here as a `Command`.
 
 use crate::config::{fuzzy_score, Command, ACTIONS};
+use crate::domain::TopicId;
 
 use super::app::*;
 use super::msg::Effect;
@@ -139,6 +140,26 @@ impl App {
                     Vec::new()
                 }
             },
+            "open_topic" => {
+                match arg
+                    .as_deref()
+                    .map(|a| a.trim().trim_start_matches('#').parse::<TopicId>())
+                {
+                    Some(Ok(id)) => {
+                        let effects = self.open_thread(id, format!("topic {id}"));
+                        self.focus = Pane::Thread;
+                        self.rerender_thread();
+                        effects
+                    }
+                    _ => {
+                        self.set_status(
+                            "open_topic needs a topic id: :open_topic 123",
+                            Level::Info,
+                        );
+                        Vec::new()
+                    }
+                }
+            }
             "copy_link" => self.copy_link(),
             "next_link" => self.next_link(),
             "drafts" => self.show_drafts(),

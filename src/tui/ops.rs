@@ -886,7 +886,11 @@ impl App {
                     if let Some(t) = self.thread.as_mut() {
                         t.marked.clear();
                     }
-                    self.toast(format!("posts moved to {}", moved.url), Level::Success);
+                    let target = match moved.topic_id {
+                        Some(id) => format!("topic #{id}"),
+                        None => moved.url.clone(),
+                    };
+                    self.toast(format!("posts moved to {target}"), Level::Success);
                     effects.extend(self.after_change(topic_id));
                 }
                 Err(e) => self.set_status(

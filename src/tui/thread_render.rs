@@ -34,6 +34,13 @@ pub fn render_thread(
                 theme.style(Slot::Accent),
             ),
         ];
+        // The marks come first so a narrow pane never cuts them off.
+        if post.accepted_answer {
+            header.push(Span::styled(" ✔ SOLUTION", theme.style(Slot::Solved)));
+        }
+        if marked.contains(&post.id) {
+            header.push(Span::styled(" [● marked]", theme.style(Slot::Warning)));
+        }
         let mut role = post.author.role.label().to_string();
         role.push_str(&format!(" · TL{}", post.author.trust_level));
         header.push(Span::styled(format!(" ({role})"), theme.style(Slot::Role)));
@@ -47,12 +54,6 @@ pub fn render_thread(
         ));
         if let Some(n) = post.reply_to_post_number {
             header.push(Span::styled(format!("  ↳ #{n}"), theme.style(Slot::Muted)));
-        }
-        if post.accepted_answer {
-            header.push(Span::styled("  ✔ SOLUTION", theme.style(Slot::Solved)));
-        }
-        if marked.contains(&post.id) {
-            header.push(Span::styled("  [● marked]", theme.style(Slot::Warning)));
         }
         if post.kind == PostKind::Whisper {
             header.push(Span::styled("  (whisper)", theme.style(Slot::Muted)));

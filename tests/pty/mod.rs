@@ -8,7 +8,10 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use modterm::config::{Keymap, Mode};
+use modterm::sandbox::{Sandbox, SandboxOptions};
 use portable_pty::{native_pty_system, Child, CommandBuilder, MasterPty, PtySize};
+use serde_json::Value;
 
 pub const API_KEY: &str = "e2e-test-key";
 
@@ -123,4 +126,90 @@ impl Drop for Console {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+pub struct Site {
+    pub sandbox: Sandbox,
+    pub http: reqwest::Client,
+    pub home: tempfile::TempDir,
+}
+
+impl Site {
+    pub async fn start() -> Site {
+        let home = tempfile::tempdir().unwrap();
+        let sandbox = Sandbox::start(SandboxOptions {
+            addr: "127.0.0.1:0".parse().unwrap(),
+            db_path: home.path().join("sandbox.db"),
+            api_key: API_KEY.into(),
+            topics: 120,
+            seed: 11,
+            admin_rate_limit_per_minute: None,
+        })
+        .await
+        .expect("sandbox starts");
+        Site {
+            sandbox,
+            http: reqwest::Client::new(),
+            home,
+        }
+    }
+
+    pub async fn get(&self, user: &str, path: &str) -> Value {
+        self.http
+            .get(format!("{}{path}", self.sandbox.url()))
+            .header("Api-Key", API_KEY)
+            .header("Api-Username", user)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// The oldest unanswered topic: (id, title).
+    pub async fn oldest_unanswered(&self) -> (u64, String) {
+        let list = self
+            .get(
+                "mod_anna",
+                "/latest.json?max_posts=1&status=open&order=created&ascending=true",
+            )
+            .await;
+        let first = &list["topic_list"]["topics"][0];
+        (
+            first["id"].as_u64().unwrap(),
+            first["title"].as_str().unwrap().to_string(),
+        )
+    }
+
+    pub async fn posts_count(&self, topic: u64) -> u64 {
+        self.get("mod_anna", &format!("/t/{topic}.json")).await["posts_count"]
+            .as_u64()
+            .unwrap_or(0)
+    }
+
+    pub fn console(&self, user: &str, cols: u16, rows: u16) -> Console {
+        Console::start(&self.sandbox.url(), user, self.home.path(), cols, rows)
+    }
+}
+
+/// The bytes a terminal sends for a key written as in the keymap ("C-x", "y", "Enter").
+pub fn key_bytes(key: &str) -> String {
+    match key {
+        "Enter" => "\r".into(),
+        "Esc" => "\x1b".into(),
+        "Tab" => "\t".into(),
+        "Space" => " ".into(),
+        k if k.starts_with("C-") && k.len() == 3 => {
+            let c = k.as_bytes()[2].to_ascii_lowercase();
+            ((c - b'a' + 1) as char).to_string()
+        }
+        k => k.to_string(),
+    }
+}
+
+pub fn keys_for(mode: Mode, action: &str) -> String {
+    let keymap = Keymap::builtin("default").unwrap();
+    let keys = keymap.keys_for(mode, action).expect("bound");
+    keys.split(' ').map(key_bytes).collect()
 }
