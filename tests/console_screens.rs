@@ -558,3 +558,152 @@ fn live_events_refresh_views_and_show_who_is_replying() {
     }]));
     assert!(effects.contains(&Effect::LoadTopic(11)), "{effects:?}");
 }
+
+/// A board with every part loaded, as the sandbox's member_mia might have it.
+fn full_board(h: &mut Harness) {
+    let user = "member11";
+    let at = |minutes: i64| now() - Duration::minutes(minutes);
+    let activity = |channel, minutes, action: &str, title: &str| Activity {
+        channel,
+        at: at(minutes),
+        action: action.into(),
+        title: title.into(),
+        excerpt: "short excerpt".into(),
+        topic_id: Some(11),
+        post_number: Some(2),
+    };
+    let badge = |id, name: &str, kind| GrantedBadge {
+        badge: Badge {
+            id,
+            name: name.into(),
+            description: String::new(),
+            badge_type: kind,
+            grant_count: 3,
+            manually_grantable: true,
+            enabled: true,
+        },
+        granted_at: at(600 * id as i64),
+        granted_by: Some("mod_anna".into()),
+        topic_id: Some(11),
+        post_number: Some(2),
+        count: 1,
+    };
+    let parts = vec![
+        (
+            BoardPart::Identity,
+            BoardData::Identity(Member {
+                id: 11,
+                username: user.into(),
+                name: Some("Mia Member".into()),
+                title: Some("Fibre whisperer".into()),
+                role: Role::Member,
+                trust_level: 2,
+                created_at: Some(at(60 * 24 * 400)),
+                last_seen_at: Some(at(3)),
+                last_posted_at: Some(at(50)),
+                primary_group: Some("helpers".into()),
+                badge_count: 3,
+                suspended_till: None,
+                silenced_till: None,
+                profile_url: "http://127.0.0.1:9/u/member11".into(),
+            }),
+        ),
+        (
+            BoardPart::Stats,
+            BoardData::Stats(MemberStats {
+                likes_received: 128,
+                likes_given: 40,
+                topic_count: 12,
+                post_count: 230,
+                solutions: 17,
+                days_visited: 300,
+                time_read_secs: 36_000,
+                posts_read: 5000,
+                rank: None,
+            }),
+        ),
+        (
+            BoardPart::Badges,
+            BoardData::Badges(vec![
+                badge(1, "Great Answer", BadgeType::Gold),
+                badge(2, "Helpful", BadgeType::Silver),
+                badge(3, "First Reply", BadgeType::Bronze),
+            ]),
+        ),
+        (
+            BoardPart::ForumActivity,
+            BoardData::Activity(vec![
+                activity(Channel::Forum, 50, "replied", "Router drops Wi-Fi"),
+                activity(Channel::Solution, 400, "solved", "eSIM transfer stuck"),
+                activity(Channel::Like, 90, "liked", "Bill shows a roaming charge"),
+            ]),
+        ),
+        (
+            BoardPart::PrivateMessages,
+            BoardData::Activity(vec![activity(
+                Channel::PrivateMessage,
+                30,
+                "wrote",
+                "About my contract",
+            )]),
+        ),
+        (
+            BoardPart::Chat,
+            BoardData::Activity(vec![activity(Channel::Chat, 10, "wrote in", "#general")]),
+        ),
+        (
+            BoardPart::Moderation,
+            BoardData::Moderation(MemberModeration {
+                flags_given: 4,
+                flags_received: 1,
+                warnings_received: 0,
+                suspensions: 0,
+                silences: 1,
+                current: vec![],
+                linked_accounts: vec![LinkedAccount {
+                    provider: "twitter".into(),
+                    uid: "mia_on_x".into(),
+                }],
+                pending_reviews: vec![],
+            }),
+        ),
+    ];
+    for (part, data) in parts {
+        h.app.update(Msg::BoardPart {
+            username: user.into(),
+            part,
+            result: Ok(data),
+        });
+    }
+}
+
+#[test]
+fn full_profile_board_at_120x40_and_80x24() {
+    let mut h = Harness::new(Role::Admin);
+    h.open_thread();
+    h.key(KeyCode::Char('p'));
+    full_board(&mut h);
+    // The full-screen board (z on the profile).
+    h.key(KeyCode::Char('z'));
+    let wide = h.screen(120, 40);
+    assert!(wide.contains("★ 128 stars"), "{wide}");
+    assert!(wide.contains("Great Answer"));
+    assert!(wide.contains("linked: twitter: mia_on_x"), "{wide}");
+    // The timeline is merged across channels, newest first.
+    let chat = wide.find("#general").unwrap();
+    let pm = wide.find("About my contract").unwrap();
+    let forum = wide.find("Router drops Wi-Fi").unwrap();
+    assert!(chat < pm && pm < forum, "{wide}");
+    insta::assert_snapshot!("profile_full_120x40", wide);
+    // At 80x24 the focused pane has the screen.
+    let narrow = h.screen(80, 24);
+    assert!(narrow.contains("★ 128 stars"), "{narrow}");
+    insta::assert_snapshot!("profile_full_80x24", narrow);
+    // `c` filters the timeline by channel.
+    h.app.update(Msg::Run(
+        modterm::config::Command::parse("board_channel").unwrap(),
+    ));
+    let filtered = h.screen(120, 40);
+    assert!(filtered.contains("Timeline · forum"), "{filtered}");
+    assert!(!filtered.contains("#general"));
+}

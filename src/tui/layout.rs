@@ -109,6 +109,12 @@ pub fn compute(app: &App, area: Rect) -> Areas {
     if has_profile && !three_columns {
         stack.push((Pane::Profile, 40));
     }
+    // The focused pane of the column gets the larger share.
+    for (pane, weight) in stack.iter_mut() {
+        if *pane == app.focus {
+            *weight *= 2;
+        }
+    }
     let total: u16 = stack.iter().map(|(_, w)| *w).sum();
     let constraints: Vec<Constraint> = stack
         .iter()

@@ -1,7 +1,7 @@
 //! The member's profile board: identity, stars and standing, badges, the cross-channel
 //! timeline and (for staff) the moderation record. Each part shows its own state.
 
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Direction, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
@@ -29,26 +29,58 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
 
-    let width = inner.width as usize;
-    let (lines, selected_line) = board_lines(board, theme, app.now, width, profile.selected);
-    let height = inner.height as usize;
-    // Keep the selected timeline item in sight.
-    let scroll = match selected_line {
+    // Wide: summary on the left, timeline on the right. Narrow: one column.
+    if inner.width >= 90 {
+        let columns = Layout::default()
+            .direction(Direction::Horizontal)
+            .constraints([Constraint::Percentage(45), Constraint::Percentage(55)])
+            .split(inner);
+        let summary = summary_lines(board, theme, app.now, columns[0].width as usize);
+        frame.render_widget(
+            Paragraph::new(summary).wrap(ratatui::widgets::Wrap { trim: false }),
+            columns[0],
+        );
+        let (timeline, selected) = timeline_lines(
+            board,
+            theme,
+            app.now,
+            columns[1].width as usize,
+            profile.selected,
+        );
+        render_scrolled(frame, timeline, selected, columns[1]);
+    } else {
+        let width = inner.width as usize;
+        let mut lines = summary_lines(board, theme, app.now, width);
+        let (timeline, selected) = timeline_lines(board, theme, app.now, width, profile.selected);
+        let offset = lines.len();
+        lines.extend(timeline);
+        render_scrolled(frame, lines, selected.map(|l| l + offset), inner);
+    }
+}
+
+/// Draws lines, scrolled so the selected one is in sight.
+fn render_scrolled(
+    frame: &mut Frame,
+    lines: Vec<Line<'static>>,
+    selected: Option<usize>,
+    area: Rect,
+) {
+    let height = area.height as usize;
+    let scroll = match selected {
         Some(line) if line >= height => line + 1 - height,
         _ => 0,
     };
     let visible: Vec<Line> = lines.into_iter().skip(scroll).take(height).collect();
-    frame.render_widget(Paragraph::new(visible), inner);
+    frame.render_widget(Paragraph::new(visible), area);
 }
 
-/// The board as lines, and which line holds the selected timeline item.
-pub fn board_lines(
+/// Identity, standing, badges and the moderation record.
+pub fn summary_lines(
     board: &Board,
     theme: &Theme,
     now: Timestamp,
     width: usize,
-    selected: usize,
-) -> (Vec<Line<'static>>, Option<usize>) {
+) -> Vec<Line<'static>> {
     let mut lines: Vec<Line<'static>> = Vec::new();
     let muted = theme.style(Slot::Muted);
     let heading =
@@ -253,6 +285,21 @@ pub fn board_lines(
         }
     }
 
+    lines
+}
+
+/// The cross-channel timeline, and which line holds the selected item.
+pub fn timeline_lines(
+    board: &Board,
+    theme: &Theme,
+    now: Timestamp,
+    width: usize,
+    selected: usize,
+) -> (Vec<Line<'static>>, Option<usize>) {
+    let mut lines: Vec<Line<'static>> = Vec::new();
+    let muted = theme.style(Slot::Muted);
+    let heading =
+        |text: &str| Line::from(Span::styled(text.to_string(), theme.style(Slot::Header)));
     // Timeline
     let filter = board
         .channel_filter
