@@ -449,7 +449,12 @@ impl App {
         }
         let index = thread.link_cursor % links.len();
         thread.link_cursor = index + 1;
-        let link = links[index].clone();
+        // Relative links (/t/…, /u/…) belong to this site.
+        let link = if links[index].starts_with('/') {
+            format!("{}{}", self.config.site.trim_end_matches('/'), links[index])
+        } else {
+            links[index].clone()
+        };
         self.toast(
             format!("link [{}] {link} (copied)", index + 1),
             Level::Success,
