@@ -278,6 +278,13 @@ impl App {
     }
 
     fn filter_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let mut effects = self.filter_edit(key);
+        // The filter sees only loaded topics: keep loading pages while it finds few.
+        effects.extend(self.maybe_load_more());
+        effects
+    }
+
+    fn filter_edit(&mut self, key: KeyEvent) -> Vec<Effect> {
         match key.code {
             KeyCode::Esc => {
                 self.filter_active = false;
