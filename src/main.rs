@@ -64,6 +64,24 @@ struct ConnectFlags {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    #[command(flatten)]
+    Site(SiteCommand),
+    /// The audit log of moderation actions taken from this machine.
+    Log {
+        /// Only the last N entries.
+        #[arg(long)]
+        last: Option<usize>,
+    },
+    /// The embedded community server.
+    Sandbox {
+        #[command(subcommand)]
+        command: SandboxCommand,
+    },
+}
+
+/// Commands that talk to a community.
+#[derive(Subcommand, Debug)]
+enum SiteCommand {
     /// Who the account is, with its role and rights.
     Whoami,
     /// The topics waiting for an answer.
@@ -136,21 +154,10 @@ enum Command {
     },
     /// A member's profile board.
     Profile { username: String },
-    /// The audit log of moderation actions taken from this machine.
-    Log {
-        /// Only the last N entries.
-        #[arg(long)]
-        last: Option<usize>,
-    },
     /// Print one line per queue change until interrupted.
     Watch {
         #[arg(long, default_value = "unanswered")]
         view: String,
-    },
-    /// The embedded community server.
-    Sandbox {
-        #[command(subcommand)]
-        command: SandboxCommand,
     },
 }
 
@@ -237,17 +244,17 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                 },
         } => cli::sandbox_serve(addr, db, api_key, topics, seed, rate_limit, activity).await,
         Command::Log { last } => cli::log(last, json),
-        other => {
+        Command::Site(command) => {
             let session = modterm::connect::connect(&connect).await?;
-            let result = match other {
-                Command::Whoami => cli::whoami(&session, json).await,
-                Command::Queue {
+            let result = match command {
+                SiteCommand::Whoami => cli::whoami(&session, json).await,
+                SiteCommand::Queue {
                     view,
                     category,
                     limit,
                 } => cli::queue(&session, &view, category, limit, json).await,
-                Command::Thread { topic_id } => cli::thread(&session, topic_id, json).await,
-                Command::Reply {
+                SiteCommand::Thread { topic_id } => cli::thread(&session, topic_id, json).await,
+                SiteCommand::Reply {
                     topic_id,
                     to,
                     file,
@@ -264,8 +271,8 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                     };
                     cli::reply(&session, topic_id, to, source, json).await
                 }
-                Command::Solve { post_id, undo } => cli::solve(&session, post_id, undo, json).await,
-                Command::MovePosts {
+                SiteCommand::Solve { post_id, undo } => cli::solve(&session, post_id, undo, json).await,
+                SiteCommand::MovePosts {
                     topic_id,
                     posts,
                     to_topic,
@@ -277,18 +284,17 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                     )
                     .await
                 }
-                Command::MoveTopic { topic_id, category } => {
+                SiteCommand::MoveTopic { topic_id, category } => {
                     cli::move_topic(&session, topic_id, &category, json).await
                 }
-                Command::Badges => cli::badges(&session, json).await,
-                Command::Award {
+                SiteCommand::Badges => cli::badges(&session, json).await,
+                SiteCommand::Award {
                     username,
                     badge,
                     reason,
                 } => cli::award(&session, &username, &badge, reason, json).await,
-                Command::Profile { username } => cli::profile(&session, &username, json).await,
-                Command::Watch { view } => cli::watch(&session, &view, json).await,
-                Command::Sandbox { .. } | Command::Log { .. } => unreachable!("handled above"),
+                SiteCommand::Profile { username } => cli::profile(&session, &username, json).await,
+                SiteCommand::Watch { view } => cli::watch(&session, &view, json).await,
             };
             session.close().await;
             result
