@@ -751,10 +751,9 @@ pub fn bus_messages(raw: Vec<Value>) -> BusBatch {
                             Some(id) => {
                                 batch.positions.insert(ch, id);
                             }
-                            None => batch.skipped.push(format!(
-                                "status of {}: id is not a number",
-                                printable(&ch)
-                            )),
+                            None => batch
+                                .skipped
+                                .push(format!("status of {}: id is not a number", printable(&ch))),
                         }
                     }
                 }
@@ -765,9 +764,10 @@ pub fn bus_messages(raw: Vec<Value>) -> BusBatch {
             continue;
         }
         let Some(id) = msg.message_id else {
-            batch
-                .skipped
-                .push(format!("message {i} on {}: no message id", printable(&channel)));
+            batch.skipped.push(format!(
+                "message {i} on {}: no message id",
+                printable(&channel)
+            ));
             continue;
         };
         batch.positions.insert(channel.clone(), id);

@@ -600,7 +600,11 @@ impl Backend for Discourse {
         }
     }
 
-    async fn live_poll(&self, cursor: &mut LiveCursor, watch: &[TopicId]) -> Result<Vec<LiveEvent>> {
+    async fn live_poll(
+        &self,
+        cursor: &mut LiveCursor,
+        watch: &[TopicId],
+    ) -> Result<Vec<LiveEvent>> {
         self.poll_live(cursor, watch).await
     }
 
