@@ -23,6 +23,8 @@ pub struct Client {
     base: String,
     max_read_retries: u32,
     backoff_base: Duration,
+    /// The per-request timeout the client was built with.
+    timeout: Duration,
 }
 
 /// Is this host a loopback address (127.0.0.0/8, ::1, localhost)?
@@ -153,11 +155,17 @@ impl Client {
             base,
             max_read_retries: opts.max_read_retries,
             backoff_base: Duration::from_millis(200),
+            timeout: opts.timeout,
         })
     }
 
     pub fn base(&self) -> &str {
         &self.base
+    }
+
+    /// The default per-request timeout.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
     }
 
     fn url(&self, path: &str, query: &[(&str, String)]) -> Result<Url> {
@@ -226,6 +234,26 @@ impl Client {
         let url = self.url(path, &[])?;
         self.execute(self.http.request(method, url).json(body))
             .await
+    }
+
+    /// A form-encoded POST, sent once (never retried here). `timeout` replaces the default
+    /// per-request timeout (long polls); `headers` are added to the auth headers.
+    pub async fn post_form(
+        &self,
+        path: &str,
+        form: &[(String, String)],
+        timeout: Option<Duration>,
+        headers: &[(&'static str, &'static str)],
+    ) -> Result<Vec<u8>> {
+        let url = self.url(path, &[])?;
+        let mut req = self.http.post(url).form(form);
+        if let Some(t) = timeout {
+            req = req.timeout(t);
+        }
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        self.execute(req).await
     }
 }
 

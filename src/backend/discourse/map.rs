@@ -1,9 +1,10 @@
 //! Wire → domain, in one place. Nothing here does I/O or can panic on remote data.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 use super::wire::*;
 use crate::backend::{BackendError, Result};
@@ -674,4 +675,164 @@ pub fn topic_id_in_url(url: &str) -> Option<TopicId> {
         return Some(id);
     }
     segs.next()?.parse().ok()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Live feed: message-bus channels and presence (reference §14)
+
+/// The presence channel of the people writing a reply in a topic.
+pub fn reply_channel(topic: TopicId) -> String {
+    format!("/discourse-presence/reply/{topic}")
+}
+
+/// The message-bus channels a poll subscribes to: the topic lists, and for each watched topic
+/// its posts and its reply presence.
+pub fn bus_channels(watch: &[TopicId]) -> Vec<String> {
+    let mut out = vec!["/latest".to_owned(), "/new".to_owned()];
+    let mut seen = BTreeSet::new();
+    for &topic in watch {
+        if seen.insert(topic) {
+            out.push(format!("/topic/{topic}"));
+            out.push(format!("/presence{}", reply_channel(topic)));
+        }
+    }
+    out
+}
+
+/// What one bus message asks of the feed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BusItem {
+    Event(LiveEvent),
+    /// Someone started or stopped writing a reply in the topic: ask who is there now.
+    Presence(TopicId),
+}
+
+/// A poll reply, read.
+#[derive(Debug, Default)]
+pub struct BusBatch {
+    pub items: Vec<BusItem>,
+    /// Channel → newest message id seen (from messages and from `/__status`).
+    pub positions: BTreeMap<String, i64>,
+    /// Why single messages were skipped: short, printable, never a body.
+    pub skipped: Vec<String>,
+}
+
+/// A channel name as it may appear in a log line.
+fn printable(channel: &str) -> String {
+    channel
+        .chars()
+        .filter(|c| c.is_ascii_graphic())
+        .take(80)
+        .collect()
+}
+
+/// Reads the messages of a poll reply. A message that cannot be read is skipped (and named in
+/// `skipped`), never fatal; its position still counts when it had one.
+pub fn bus_messages(raw: Vec<Value>) -> BusBatch {
+    let mut batch = BusBatch::default();
+    for (i, value) in raw.into_iter().enumerate() {
+        let Some(msg) = value
+            .is_object()
+            .then(|| serde_json::from_value::<BusMessage>(value).ok())
+            .flatten()
+        else {
+            batch.skipped.push(format!("message {i}: not an object"));
+            continue;
+        };
+        let Some(channel) = msg.channel.filter(|c| !c.is_empty()) else {
+            batch.skipped.push(format!("message {i}: no channel"));
+            continue;
+        };
+        if channel == "/__status" {
+            match msg.data {
+                Value::Object(ids) => {
+                    for (ch, id) in ids {
+                        match lenient::to_i64(&id) {
+                            Some(id) => {
+                                batch.positions.insert(ch, id);
+                            }
+                            None => batch
+                                .skipped
+                                .push(format!("status of {}: id is not a number", printable(&ch))),
+                        }
+                    }
+                }
+                _ => batch
+                    .skipped
+                    .push(format!("message {i}: status without channel ids")),
+            }
+            continue;
+        }
+        let Some(id) = msg.message_id else {
+            batch.skipped.push(format!(
+                "message {i} on {}: no message id",
+                printable(&channel)
+            ));
+            continue;
+        };
+        batch.positions.insert(channel.clone(), id);
+        match bus_item(&channel, msg.data) {
+            Ok(Some(item)) => batch.items.push(item),
+            Ok(None) => {}
+            Err(why) => batch
+                .skipped
+                .push(format!("message {id} on {}: {why}", printable(&channel))),
+        }
+    }
+    batch
+}
+
+fn bus_item(channel: &str, data: Value) -> std::result::Result<Option<BusItem>, &'static str> {
+    if !data.is_object() {
+        return Err("data is not an object");
+    }
+    if let Some(rest) = channel.strip_prefix("/presence/discourse-presence/reply/") {
+        let topic: TopicId = rest.parse().map_err(|_| "no topic id in the channel")?;
+        // Read for its shape only: the full list comes from `/presence/get`.
+        let _: PresenceBusData = serde_json::from_value(data).map_err(|_| "unreadable data")?;
+        return Ok(Some(BusItem::Presence(topic)));
+    }
+    if let Some(rest) = channel.strip_prefix("/topic/") {
+        let topic_id: TopicId = rest.parse().map_err(|_| "no topic id in the channel")?;
+        let d: TopicBusData = serde_json::from_value(data).map_err(|_| "unreadable data")?;
+        return Ok(Some(BusItem::Event(LiveEvent::TopicChanged {
+            topic_id,
+            post_number: d.post_number.and_then(|n| u32::try_from(n).ok()),
+            reason: d.kind.unwrap_or_else(|| "changed".into()),
+        })));
+    }
+    if matches!(
+        channel,
+        "/latest" | "/new" | "/unread" | "/delete" | "/recover" | "/destroy"
+    ) {
+        let d: TopicListData = serde_json::from_value(data).map_err(|_| "unreadable data")?;
+        return Ok(Some(BusItem::Event(LiveEvent::TopicListChanged {
+            topic_id: d.topic_id,
+            reason: d
+                .message_type
+                .unwrap_or_else(|| channel.trim_start_matches('/').to_owned()),
+        })));
+    }
+    // A channel this feed did not ask for: nothing to report.
+    Ok(None)
+}
+
+/// Usernames present on `channel` in a `/presence/get` reply (`null` or absent: nobody).
+pub fn presence_users(resp: &PresenceGetResponse, channel: &str) -> Vec<String> {
+    let Some(state) = resp.get(channel).filter(|v| v.is_object()) else {
+        return Vec::new();
+    };
+    let state: PresenceState = serde_json::from_value(state.clone()).unwrap_or_default();
+    let mut seen = BTreeSet::new();
+    state
+        .users
+        .into_iter()
+        .filter_map(|u| u.username)
+        .filter(|u| !u.trim().is_empty() && seen.insert(u.to_lowercase()))
+        .collect()
+}
+
+/// Did a `/presence/update` reply refuse `channel` (`false`: not found or not allowed)?
+pub fn presence_refused(resp: &PresenceUpdateResponse, channel: &str) -> bool {
+    resp.get(channel) == Some(&Value::Bool(false))
 }

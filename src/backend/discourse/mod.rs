@@ -1,5 +1,6 @@
 //! The Discourse adapter: HTTP client ([`client`]), wire types (`wire`), their mapping to domain
-//! types (`map`) and the public decoders ([`decode`]) the client uses.
+//! types (`map`), the public decoders ([`decode`]) the client uses, and the live feed and reply
+//! presence (`live`, reference §14).
 //!
 //! Queue views, as Discourse is asked for them (all `/latest.json`, filtered again on this side
 //! in case the server ignores a parameter):
@@ -15,11 +16,13 @@
 
 pub mod client;
 pub mod decode;
+mod live;
 mod map;
 mod wire;
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::atomic::AtomicU64;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -98,6 +101,8 @@ pub struct Discourse {
     api_username: Option<String>,
     account: Mutex<Option<Account>>,
     user_ids: Mutex<HashMap<String, UserId>>,
+    /// `__seq` of the message-bus polls.
+    bus_seq: AtomicU64,
 }
 
 impl fmt::Debug for Discourse {
@@ -213,6 +218,7 @@ impl Discourse {
             api_username,
             account: Mutex::new(None),
             user_ids: Mutex::new(HashMap::new()),
+            bus_seq: AtomicU64::new(0),
         })
     }
 
@@ -592,6 +598,22 @@ impl Backend for Discourse {
             BoardPart::Chat => Ok(BoardData::Activity(self.chat(username).await?)),
             BoardPart::Moderation => Ok(BoardData::Moderation(self.moderation(username).await?)),
         }
+    }
+
+    async fn live_poll(
+        &self,
+        cursor: &mut LiveCursor,
+        watch: &[TopicId],
+    ) -> Result<Vec<LiveEvent>> {
+        self.poll_live(cursor, watch).await
+    }
+
+    async fn replying(&self, topic: TopicId) -> Result<Vec<String>> {
+        self.replying_in(topic).await
+    }
+
+    async fn set_replying(&self, topic: TopicId, replying: bool, client_id: &str) -> Result<()> {
+        self.announce_replying(topic, replying, client_id).await
     }
 }
 

@@ -762,3 +762,69 @@ pub struct ErrorBody {
     #[serde(deserialize_with = "lenient::string")]
     pub message: Option<String>,
 }
+
+// ---------------------------------------------------------------------------------------------
+// Live feed: the message bus and presence (reference §14)
+
+/// One message of a `/message-bus/{client_id}/poll` reply:
+/// `{"global_id":812,"message_id":16,"channel":"/latest","data":{…}}`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct BusMessage {
+    #[serde(deserialize_with = "lenient::i64")]
+    pub global_id: Option<i64>,
+    #[serde(deserialize_with = "lenient::i64")]
+    pub message_id: Option<i64>,
+    #[serde(deserialize_with = "lenient::string")]
+    pub channel: Option<String>,
+    pub data: Value,
+}
+
+/// Data of `/latest` and `/new`: `{"topic_id":42,"message_type":"latest","payload":{…}}`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct TopicListData {
+    #[serde(deserialize_with = "lenient::u64")]
+    pub topic_id: Option<u64>,
+    #[serde(deserialize_with = "lenient::string")]
+    pub message_type: Option<String>,
+}
+
+/// Data of `/topic/{id}`: `{"id":987,"post_number":4,"type":"created",…}` or a stats message.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct TopicBusData {
+    #[serde(deserialize_with = "lenient::u64")]
+    pub post_number: Option<u64>,
+    #[serde(rename = "type", deserialize_with = "lenient::string")]
+    pub kind: Option<String>,
+}
+
+/// Data of `/presence/{channel}`: `{"entering_users":[…]}` and/or `{"leaving_user_ids":[…]}`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct PresenceBusData {
+    #[serde(deserialize_with = "lenient::vec")]
+    pub entering_users: Vec<BasicUser>,
+    #[serde(deserialize_with = "lenient::ids")]
+    pub leaving_user_ids: Vec<u64>,
+    #[serde(deserialize_with = "lenient::i64")]
+    pub count_delta: Option<i64>,
+}
+
+/// One channel of a `/presence/get` reply (`null` for unknown or hidden channels).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct PresenceState {
+    #[serde(deserialize_with = "lenient::u64")]
+    pub count: Option<u64>,
+    #[serde(deserialize_with = "lenient::i64")]
+    pub last_message_id: Option<i64>,
+    #[serde(deserialize_with = "lenient::vec")]
+    pub users: Vec<BasicUser>,
+}
+
+/// `/presence/get`: channel name → state or `null`.
+pub type PresenceGetResponse = BTreeMap<String, Value>;
+/// `/presence/update`: channel name → `true` (present) or `false` (not found / not allowed).
+pub type PresenceUpdateResponse = BTreeMap<String, Value>;

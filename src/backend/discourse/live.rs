@@ -1,0 +1,297 @@
+//! The live feed of the Discourse adapter: message-bus long polls and reply presence
+//! (reference §14). Wire types are in `wire`, their reading in `map`; this module does the
+//! requests.
+//!
+//! - `live_poll`: `POST /message-bus/{client_id}/poll` with `channel=last_id` pairs and `__seq`,
+//!   header `Dont-Chunk: true`, its own timeout (the server holds the request up to ~25 s).
+//!   Channels: `/latest`, `/new`, and per watched topic `/topic/{id}` and
+//!   `/presence/discourse-presence/reply/{id}`. A channel not yet in the cursor starts at `-1`
+//!   (the server answers with `/__status`, giving the current ids). A presence message is
+//!   answered with `/presence/get`, so `Replying` always carries the whole current list.
+//! - `replying`: `GET /presence/get?channels[]=/discourse-presence/reply/{id}`.
+//! - `set_replying`: `POST /presence/update` with `client_id` and `present_channels[]` or
+//!   `leave_channels[]`.
+//!
+//! The cursor changes only once a poll has been fully read (presence lookups included), so a
+//! poll dropped half-way (the console restarts it when the watched topics change) loses nothing.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::client::seg;
+use super::map::{self, BusItem};
+use super::wire::{PresenceGetResponse, PresenceUpdateResponse};
+use super::Discourse;
+use crate::backend::{BackendError, Result};
+use crate::domain::{LiveCursor, LiveEvent, TopicId};
+use crate::logging;
+
+/// A long poll is held up to ~25 s by the server; wait well past that.
+pub const LIVE_POLL_TIMEOUT: Duration = Duration::from_secs(60);
+/// After a 429 the bus is left alone at least this long (as the JS client does).
+pub const MIN_BUS_RATE_LIMIT_WAIT: Duration = Duration::from_secs(15);
+/// The last id the server has never given: "from now".
+const FROM_NOW: i64 = -1;
+/// Presence lookups per poll; more topics than this in one reply wait for the next change.
+const MAX_PRESENCE_LOOKUPS: usize = 10;
+
+/// The form of a poll: each channel with its last id, then the request counter.
+pub(super) fn poll_form(
+    positions: &BTreeMap<String, i64>,
+    channels: &[String],
+    seq: u64,
+) -> Vec<(String, String)> {
+    let mut form: Vec<(String, String)> = channels
+        .iter()
+        .map(|ch| {
+            let at = positions.get(ch).copied().unwrap_or(FROM_NOW);
+            (ch.clone(), at.to_string())
+        })
+        .collect();
+    form.push(("__seq".into(), seq.to_string()));
+    form
+}
+
+/// Reads a poll body: a JSON array, or (from a server that streamed anyway) arrays separated by
+/// `\r\n|\r\n`. Anything else is `Malformed`.
+pub(super) fn poll_body(body: &[u8]) -> Result<Vec<Value>> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Vec::new());
+    }
+    if let Ok(items) = serde_json::from_slice::<Vec<Value>>(body) {
+        return Ok(items);
+    }
+    let text = String::from_utf8_lossy(body);
+    if text.contains("\r\n|\r\n") {
+        let mut all = Vec::new();
+        for chunk in text.split("\r\n|\r\n") {
+            if chunk.trim().is_empty() {
+                continue;
+            }
+            let chunk = chunk.replace("\r\n||\r\n", "\r\n|\r\n");
+            all.extend(map::parse::<Vec<Value>>(chunk.as_bytes(), "live feed")?);
+        }
+        return Ok(all);
+    }
+    map::parse::<Vec<Value>>(body, "live feed")
+}
+
+fn need_client_id(client_id: &str) -> Result<()> {
+    if client_id.trim().is_empty() {
+        return Err(BackendError::Invalid(vec![
+            "the live feed needs a client id".into(),
+        ]));
+    }
+    Ok(())
+}
+
+impl Discourse {
+    pub(super) async fn poll_live(
+        &self,
+        cursor: &mut LiveCursor,
+        watch: &[TopicId],
+    ) -> Result<Vec<LiveEvent>> {
+        need_client_id(&cursor.client_id)?;
+        let channels = map::bus_channels(watch);
+        let seq = self.bus_seq.fetch_add(1, Ordering::Relaxed);
+        let form = poll_form(&cursor.positions, &channels, seq);
+        let body = self
+            .client
+            .post_form(
+                &format!("/message-bus/{}/poll", seg(&cursor.client_id)),
+                &form,
+                Some(self.client.timeout().max(LIVE_POLL_TIMEOUT)),
+                &[("dont-chunk", "true")],
+            )
+            .await
+            .map_err(|e| match e {
+                BackendError::RateLimited { wait, message } => BackendError::RateLimited {
+                    wait: wait.max(MIN_BUS_RATE_LIMIT_WAIT),
+                    message,
+                },
+                other => other,
+            })?;
+        let batch = map::bus_messages(poll_body(&body)?);
+        for why in &batch.skipped {
+            logging::warn(&format!("live feed: skipped a message ({why})"));
+        }
+
+        let mut events = Vec::with_capacity(batch.items.len());
+        let mut asked = BTreeSet::new();
+        for item in batch.items {
+            match item {
+                BusItem::Event(e) => events.push(e),
+                BusItem::Presence(topic) => {
+                    if !asked.insert(topic) {
+                        continue;
+                    }
+                    if asked.len() > MAX_PRESENCE_LOOKUPS {
+                        logging::warn(&format!(
+                            "live feed: presence of topic {topic} not looked up (too many at once)"
+                        ));
+                        continue;
+                    }
+                    match self.replying_in(topic).await {
+                        Ok(usernames) => events.push(LiveEvent::Replying {
+                            topic_id: topic,
+                            usernames,
+                        }),
+                        Err(e) => {
+                            logging::warn(&format!("live feed: presence of topic {topic}: {e}"))
+                        }
+                    }
+                }
+            }
+        }
+
+        // Commit the positions only now; channels no longer subscribed are forgotten.
+        let subscribed: BTreeSet<&String> = channels.iter().collect();
+        cursor.positions.retain(|ch, _| subscribed.contains(ch));
+        for (ch, id) in batch.positions {
+            if subscribed.contains(&ch) {
+                cursor.positions.insert(ch, id);
+            }
+        }
+        Ok(events)
+    }
+
+    pub(super) async fn replying_in(&self, topic: TopicId) -> Result<Vec<String>> {
+        let channel = map::reply_channel(topic);
+        let body = self
+            .client
+            .get("/presence/get", &[("channels[]", channel.clone())])
+            .await?;
+        let resp: PresenceGetResponse = map::parse(&body, "presence")?;
+        Ok(map::presence_users(&resp, &channel))
+    }
+
+    pub(super) async fn announce_replying(
+        &self,
+        topic: TopicId,
+        replying: bool,
+        client_id: &str,
+    ) -> Result<()> {
+        need_client_id(client_id)?;
+        let channel = map::reply_channel(topic);
+        let list = if replying {
+            "present_channels[]"
+        } else {
+            "leave_channels[]"
+        };
+        let form = vec![
+            ("client_id".to_owned(), client_id.to_owned()),
+            (list.to_owned(), channel.clone()),
+        ];
+        let body = self
+            .client
+            .post_form("/presence/update", &form, None, &[])
+            .await?;
+        // Any 2xx is accepted; only an explicit `false` for the entered channel is a refusal.
+        if replying {
+            if let Ok(resp) = serde_json::from_slice::<PresenceUpdateResponse>(&body) {
+                if map::presence_refused(&resp, &channel) {
+                    return Err(BackendError::Forbidden(
+                        "not allowed to reply in this topic".into(),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn form_starts_unknown_channels_from_now() {
+        let channels = map::bus_channels(&[42, 42]);
+        assert_eq!(
+            channels,
+            [
+                "/latest",
+                "/new",
+                "/topic/42",
+                "/presence/discourse-presence/reply/42"
+            ]
+        );
+        let mut at = BTreeMap::new();
+        at.insert("/latest".to_owned(), 16);
+        let form = poll_form(&at, &channels, 3);
+        assert_eq!(form[0], ("/latest".into(), "16".into()));
+        assert_eq!(form[1], ("/new".into(), "-1".into()));
+        assert_eq!(form.last(), Some(&("__seq".into(), "3".into())));
+    }
+
+    #[test]
+    fn chunked_bodies_are_read_too() {
+        let body = b"[]\r\n|\r\n[{\"channel\":\"/latest\",\"message_id\":2,\"data\":{}}]\r\n|\r\n";
+        assert_eq!(poll_body(body).expect("chunks").len(), 1);
+        assert!(matches!(
+            poll_body(b"{\"not\":\"an array\"}"),
+            Err(BackendError::Malformed(_))
+        ));
+        assert!(poll_body(b"  ").expect("empty").is_empty());
+    }
+
+    #[test]
+    fn messages_map_to_events_and_positions() {
+        let raw = vec![
+            json!({"global_id":-1,"message_id":-1,"channel":"/__status",
+                   "data":{"/latest":16,"/new":"4"}}),
+            json!({"global_id":812,"message_id":17,"channel":"/latest",
+                   "data":{"topic_id":42,"message_type":"latest","payload":{}}}),
+            json!({"message_id":5,"channel":"/topic/42",
+                   "data":{"id":987,"post_number":4,"type":"created","version":1}}),
+            json!({"message_id":6,"channel":"/topic/42","data":"oops"}),
+            json!(17),
+            json!({"message_id":2,"channel":"/presence/discourse-presence/reply/42",
+                   "data":{"leaving_user_ids":[3]}}),
+        ];
+        let batch = map::bus_messages(raw);
+        assert_eq!(batch.positions["/latest"], 17);
+        assert_eq!(batch.positions["/new"], 4);
+        assert_eq!(batch.positions["/topic/42"], 6);
+        assert_eq!(batch.skipped.len(), 2, "{:?}", batch.skipped);
+        assert_eq!(
+            batch.items,
+            vec![
+                BusItem::Event(LiveEvent::TopicListChanged {
+                    topic_id: Some(42),
+                    reason: "latest".into()
+                }),
+                BusItem::Event(LiveEvent::TopicChanged {
+                    topic_id: 42,
+                    post_number: Some(4),
+                    reason: "created".into()
+                }),
+                BusItem::Presence(42),
+            ]
+        );
+    }
+
+    #[test]
+    fn presence_replies() {
+        let resp: PresenceGetResponse = serde_json::from_value(json!({
+            "/discourse-presence/reply/42": {"count":2,"last_message_id":17,
+                "users":[{"id":1,"username":"ann"},{"id":2,"username":"bob"},{"id":3}]},
+            "/discourse-presence/reply/7": null
+        }))
+        .expect("shape");
+        assert_eq!(
+            map::presence_users(&resp, "/discourse-presence/reply/42"),
+            ["ann", "bob"]
+        );
+        assert!(map::presence_users(&resp, "/discourse-presence/reply/7").is_empty());
+        assert!(map::presence_users(&resp, "/discourse-presence/reply/8").is_empty());
+        let upd: PresenceUpdateResponse =
+            serde_json::from_value(json!({"/discourse-presence/reply/42": false})).expect("shape");
+        assert!(map::presence_refused(&upd, "/discourse-presence/reply/42"));
+        assert!(!map::presence_refused(&upd, "/discourse-presence/reply/7"));
+    }
+}
