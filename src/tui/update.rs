@@ -97,7 +97,7 @@ impl App {
             }
             Msg::Live(events) => self.on_live(events),
             Msg::LiveFallback { reason, every } => {
-                self.live_status = Some(format!("refresh every {}s", every.as_secs()));
+                self.live_status = Some(format!("every {}s", every.as_secs()));
                 self.set_status(
                     format!(
                         "live updates unavailable ({reason}); refreshing every {}s",
