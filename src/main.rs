@@ -127,6 +127,8 @@ enum Command {
     Badges,
     /// Award a badge to a member.
     Award {
+        /// The member to award (its own id: `username` is the global acting-as flag).
+        #[arg(id = "member", value_name = "USERNAME")]
         username: String,
         /// Badge name or id.
         badge: String,
@@ -135,7 +137,11 @@ enum Command {
         reason: Option<String>,
     },
     /// A member's profile board.
-    Profile { username: String },
+    Profile {
+        /// The member (its own id: `username` is the global acting-as flag).
+        #[arg(id = "member", value_name = "USERNAME")]
+        username: String,
+    },
     /// The audit log of moderation actions taken from this machine.
     Log {
         /// Only the last N entries.
