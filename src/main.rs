@@ -145,6 +145,8 @@ enum SiteCommand {
     Badges,
     /// Award a badge to a member.
     Award {
+        /// The member to award (its own id: `username` is the global acting-as flag).
+        #[arg(id = "member", value_name = "USERNAME")]
         username: String,
         /// Badge name or id.
         badge: String,
@@ -153,7 +155,11 @@ enum SiteCommand {
         reason: Option<String>,
     },
     /// A member's profile board.
-    Profile { username: String },
+    Profile {
+        /// The member (its own id: `username` is the global acting-as flag).
+        #[arg(id = "member", value_name = "USERNAME")]
+        username: String,
+    },
     /// Print one line per queue change until interrupted.
     Watch {
         #[arg(long, default_value = "unanswered")]

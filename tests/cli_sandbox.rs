@@ -1,0 +1,770 @@
+//! The real `modterm` binary's headless commands against a sandbox started in this process:
+//! output (JSON and tables), the server's state afterwards, exit codes, and that the API key
+//! never shows in any output.
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use common::*;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_modterm");
+
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Out {
+    fn json(&self) -> Value {
+        assert_eq!(
+            self.code, 0,
+            "stderr: {}\nstdout: {}",
+            self.stderr, self.stdout
+        );
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.stdout))
+    }
+
+    fn ok(&self) -> &str {
+        assert_eq!(
+            self.code, 0,
+            "stderr: {}\nstdout: {}",
+            self.stderr, self.stdout
+        );
+        &self.stdout
+    }
+
+    fn failed(&self, code: i32) -> &str {
+        assert_eq!(
+            self.code, code,
+            "stderr: {}\nstdout: {}",
+            self.stderr, self.stdout
+        );
+        assert!(self.stdout.trim().is_empty(), "{}", self.stdout);
+        assert!(
+            self.stderr.starts_with("modterm: ") || code == 2,
+            "{}",
+            self.stderr
+        );
+        &self.stderr
+    }
+}
+
+/// The binary, pointed at one sandbox, with its own config and data dirs.
+struct Cli {
+    url: String,
+    key: String,
+    config: tempfile::TempDir,
+    data: tempfile::TempDir,
+}
+
+impl Cli {
+    fn new(sb: &TestSandbox) -> Cli {
+        Cli {
+            url: sb.url.clone(),
+            key: KEY.into(),
+            config: tempfile::tempdir().unwrap(),
+            data: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn command(&self) -> Command {
+        let mut c = Command::new(BIN);
+        for var in [
+            "MODTERM_PROFILE",
+            "MODTERM_URL",
+            "MODTERM_USERNAME",
+            "MODTERM_API_KEY",
+            "MODTERM_THEME",
+            "MODTERM_KEYMAP",
+        ] {
+            c.env_remove(var);
+        }
+        c.env("MODTERM_CONFIG_DIR", self.config.path())
+            .env("MODTERM_DATA_DIR", self.data.path())
+            .env("NO_COLOR", "1");
+        c
+    }
+
+    /// Runs `modterm <args>` as `user` with the key in the environment.
+    async fn run(&self, user: &str, args: &[&str]) -> Out {
+        self.run_in(user, args, None).await
+    }
+
+    async fn run_in(&self, user: &str, args: &[&str], stdin: Option<&str>) -> Out {
+        let mut c = self.command();
+        c.env("MODTERM_URL", &self.url)
+            .env("MODTERM_API_KEY", &self.key)
+            .env("MODTERM_USERNAME", user)
+            .args(args);
+        let out = exec(c, stdin).await;
+        for text in [&out.stdout, &out.stderr] {
+            assert!(
+                !text.contains(&self.key),
+                "the key leaked from {args:?}: {text}"
+            );
+        }
+        out
+    }
+}
+
+async fn exec(mut c: Command, stdin: Option<&str>) -> Out {
+    let stdin = stdin.map(str::to_owned);
+    tokio::task::spawn_blocking(move || {
+        c.stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+        let mut child = c.spawn().expect("modterm runs");
+        if let Some(text) = stdin {
+            let mut pipe = child.stdin.take().unwrap();
+            pipe.write_all(text.as_bytes()).unwrap();
+        }
+        let out = child.wait_with_output().unwrap();
+        Out {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    })
+    .await
+    .unwrap()
+}
+
+/// All topic ids of a raw `/latest.json?<query>` list, paging to the end (bounded).
+async fn raw_list_ids(sb: &TestSandbox, query: &str) -> Vec<i64> {
+    let mut ids = Vec::new();
+    for page in 0..100 {
+        let (s, v) = sb
+            .get(&format!("/latest.json?{query}&page={page}"), Some("admin"))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        ids.extend(TestSandbox::topic_ids(&v));
+        if v["topic_list"]["more_topics_url"].is_null() {
+            return ids;
+        }
+    }
+    panic!("list never ended");
+}
+
+fn ids_of(v: &Value) -> Vec<i64> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_i64().unwrap())
+        .collect()
+}
+
+async fn stream(sb: &TestSandbox, id: i64) -> Vec<u64> {
+    sb.topic(id, Some("admin")).await["post_stream"]["stream"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queue_json_is_exactly_the_unanswered_list() {
+    let sb = start().await;
+    let cli = Cli::new(&sb);
+    let want = raw_list_ids(&sb, "max_posts=1&status=open&order=created&ascending=true").await;
+    assert!(want.len() > 30, "more than one page: {}", want.len());
+
+    let v = cli
+        .run("mod_anna", &["queue", "--json", "--limit", "1000"])
+        .await
+        .json();
+    assert_eq!(ids_of(&v), want);
+    assert!(v
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|t| t["posts_count"].as_i64().unwrap() <= 1));
+
+    // The issue's own command line, with flags.
+    let mut c = cli.command();
+    c.args([
+        "--url",
+        &sb.url,
+        "--api-key",
+        KEY,
+        "--username",
+        "mod_anna",
+        "queue",
+        "--json",
+    ]);
+    let out = exec(c, None).await;
+    let v = out.json();
+    assert_eq!(ids_of(&v), want[..30].to_vec(), "default limit 30");
+
+    // The table: a header and one row per topic, oldest first.
+    let out = cli.run("mod_anna", &["queue", "--limit", "5"]).await;
+    let lines: Vec<&str> = out.ok().lines().collect();
+    assert_eq!(lines.len(), 6, "{}", out.stdout);
+    assert!(lines[0].starts_with("ID") && lines[0].contains("TITLE"));
+    for (line, id) in lines[1..].iter().zip(&want) {
+        assert!(line.starts_with(&format!("{id} ")), "{line}");
+    }
+
+    // Other views.
+    let v = cli
+        .run("mod_anna", &["queue", "--view", "unsolved", "--json"])
+        .await
+        .json();
+    assert!(v
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|t| t["has_accepted_answer"] == false));
+    let v = cli
+        .run(
+            "member_mia",
+            &["queue", "--view", "latest", "--json", "--limit", "10"],
+        )
+        .await
+        .json();
+    assert_eq!(v.as_array().unwrap().len(), 10);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn whoami_as_each_role() {
+    let sb = start().await;
+    let cli = Cli::new(&sb);
+    for (user, role) in [
+        ("admin", "admin"),
+        ("mod_anna", "moderator"),
+        ("leader_luca", "leader"),
+        ("member_mia", "member"),
+    ] {
+        let v = cli.run(user, &["whoami", "--json"]).await.json();
+        assert_eq!(v["username"], user);
+        assert_eq!(v["role"], role);
+        assert_eq!(
+            v["capabilities"]["award_badges"],
+            role == "admin" || role == "moderator"
+        );
+        let out = cli.run(user, &["whoami"]).await;
+        let text = out.ok();
+        assert!(text.contains(&format!("username:  {user}")), "{text}");
+        assert!(text.contains(&format!("role:      {role}")), "{text}");
+        assert!(text.contains(&sb.url), "{text}");
+    }
+    // An unknown account: not signed in.
+    let out = cli.run("ghost_user_x", &["whoami"]).await;
+    let err = out.failed(3);
+    assert!(err.contains("not signed in"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thread_json_and_text() {
+    let sb = start().await;
+    let cli = Cli::new(&sb);
+    let t = sb.first_topic("order=posts").await;
+    let id = t["id"].as_i64().unwrap();
+    let v = cli
+        .run("mod_anna", &["thread", &id.to_string(), "--json"])
+        .await
+        .json();
+    assert_eq!(v["summary"]["id"], id);
+    assert_eq!(
+        v["posts"].as_array().unwrap().len() as i64,
+        t["posts_count"].as_i64().unwrap()
+    );
+    let ids: Vec<u64> = v["posts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ids, stream(&sb, id).await);
+
+    let out = cli.run("member_mia", &["thread", &id.to_string()]).await;
+    let text = out.ok();
+    assert!(text.starts_with(&format!("#{id} ")), "{text}");
+    assert!(text.contains("── #1 "), "{text}");
+
+    let out = cli.run("mod_anna", &["thread", "987654"]).await;
+    let err = out.failed(4);
+    assert!(err.contains("not found"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reply_from_file_and_stdin_then_audit_log() {
+    let sb = start().await;
+    let cli = Cli::new(&sb);
+    let t = sb.first_topic("max_posts=1&status=open").await;
+    let id = t["id"].as_i64().unwrap();
+    let id_s = id.to_string();
+
+    let file = cli.data.path().join("reply.md");
+    std::fs::write(
+        &file,
+        "Thanks for the report, we are looking into it (from a file).",
+    )
+    .unwrap();
+    let v = cli
+        .run(
+            "mod_anna",
+            &["reply", &id_s, "--file", file.to_str().unwrap(), "--json"],
+        )
+        .await
+        .json();
+    assert_eq!(v["topic_id"], id);
+    assert_eq!(v["author"]["username"], "mod_anna");
+    let post_id = v["id"].as_i64().unwrap();
+    let (_, raw) = sb
+        .get(&format!("/posts/{post_id}.json"), Some("admin"))
+        .await;
+    assert_eq!(
+        raw["raw"],
+        "Thanks for the report, we are looking into it (from a file)."
+    );
+
+    let out = cli
+        .run_in(
+            "member_mia",
+            &["reply", &id_s, "-"],
+            Some("Same here, and the restart did not help (from stdin)."),
+        )
+        .await;
+    let text = out.ok();
+    assert!(text.starts_with("posted #3 "), "{text}");
+    let after = sb.topic(id, Some("admin")).await;
+    assert_eq!(after["posts_count"], 3);
+    let last = *stream(&sb, id).await.last().unwrap();
+    let (_, raw) = sb.get(&format!("/posts/{last}.json"), Some("admin")).await;
+    assert_eq!(raw["username"], "member_mia");
+    assert_eq!(
+        raw["raw"],
+        "Same here, and the restart did not help (from stdin)."
+    );
+
+    // Too short: the server's words, exit 5, and the failure is in the log too.
+    let out = cli
+        .run_in("mod_anna", &["reply", &id_s, "-"], Some("ok"))
+        .await;
+    let err = out.failed(5);
+    assert!(err.contains("too short"), "{err}");
+    assert_eq!(sb.topic(id, Some("admin")).await["posts_count"], 3);
+
+    let log = cli.run("mod_anna", &["log", "--json"]).await.json();
+    let entries = log.as_array().unwrap();
+    assert_eq!(entries.len(), 3, "{log}");
+    let target = format!("topic {id}");
+    assert_eq!(entries[0]["action"], "reply");
+    assert_eq!(entries[0]["account"], "mod_anna");
+    assert_eq!(entries[0]["target"], target);
+    assert_eq!(entries[0]["result"], "ok");
+    assert_eq!(entries[0]["site"], sb.url);
+    assert_eq!(entries[1]["account"], "member_mia");
+    assert_eq!(entries[1]["result"], "ok");
+    assert!(entries[2]["result"].as_str().unwrap().contains("too short"));
+    let log = cli.run("mod_anna", &["log", "--last", "1"]).await;
+    let text = log.ok();
+    assert_eq!(text.lines().count(), 2, "{text}");
+    assert!(text.contains("too short"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn solve_and_undo() {
+    let sb = start().await;
+    let cli = Cli::new(&sb);
+    let t = sb.open_unsolved_topic_with_replies().await;
+    let id = t["id"].as_i64().unwrap();
+    let raw = sb.topic(id, Some("admin")).await;
+    assert_ne!(raw["details"]["created_by"]["username"], "member_mia");
+    let post = &raw["post_stream"]["posts"][1];
+    let pid = post["id"].as_i64().unwrap().to_string();
+
+    let out = cli.run("member_mia", &["solve", &pid]).await;
+    let err = out.failed(3);
+    assert!(err.contains("forbidden"), "{err}");
+    assert!(sb.topic(id, Some("admin")).await["accepted_answer"].is_null());
+
+    let v = cli.run("mod_anna", &["solve", &pid, "--json"]).await.json();
+    assert_eq!(v["accepted"], true);
+    let raw = sb.topic(id, Some("admin")).await;
+    assert_eq!(raw["accepted_answer"]["post_number"], post["post_number"]);
+
+    let out = cli.run("mod_anna", &["solve", &pid, "--undo"]).await;
+    assert!(out.ok().contains("no longer the accepted solution"));
+    assert!(sb.topic(id, Some("admin")).await["accepted_answer"].is_null());
+
+    let out = cli.run("mod_anna", &["solve", "99999999"]).await;
+    out.failed(4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn move_posts_and_move_topic() {
+    let sb = start().await;
+    let cli = Cli::new(&sb);
+    let t = sb
+        .first_topic("min_posts=4&status=open&solved=no&order=created&ascending=true")
+        .await;
+    let src = t["id"].as_i64().unwrap();
+    let src_s = src.to_string();
+    let before = stream(&sb, src).await;
+    let (_, cats) = sb.get("/categories.json", Some("admin")).await;
+    let cat = cats["category_list"]["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] != t["category_id"])
+        .unwrap()
+        .clone();
+    let slug = cat["slug"].as_str().unwrap();
+
+    let p1 = before[1].to_string();
+    let out = cli
+        .run(
+            "member_mia",
+            &[
+                "move-posts",
+                &src_s,
+                "--posts",
+                &p1,
+                "--new-title",
+                "Should not happen here",
+            ],
+        )
+        .await;
+    let err = out.failed(3);
+    assert!(err.contains("forbidden"), "{err}");
+    assert_eq!(stream(&sb, src).await, before);
+
+    let v = cli
+        .run(
+            "leader_luca",
+            &[
+                "move-posts",
+                &src_s,
+                "--posts",
+                &p1,
+                "--new-title",
+                "Split off: the printer part of this question",
+                "--category",
+                slug,
+                "--json",
+            ],
+        )
+        .await
+        .json();
+    let new_id = v["topic_id"].as_i64().unwrap();
+    let new_topic = sb.topic(new_id, Some("admin")).await;
+    assert_eq!(
+        new_topic["title"],
+        "Split off: the printer part of this question"
+    );
+    assert_eq!(new_topic["category_id"], cat["id"]);
+    assert!(stream(&sb, new_id).await.contains(&before[1]));
+    assert!(!stream(&sb, src).await.contains(&before[1]));
+
+    let dest = sb.first_topic("max_posts=1&status=open").await["id"]
+        .as_i64()
+        .unwrap();
+    let p2 = format!("{},{}", before[2], before[3]);
+    let out = cli
+        .run(
+            "mod_anna",
+            &[
+                "move-posts",
+                &src_s,
+                "--posts",
+                &p2,
+                "--to-topic",
+                &dest.to_string(),
+            ],
+        )
+        .await;
+    assert!(
+        out.ok().starts_with("moved 2 post(s) to "),
+        "{}",
+        out.stdout
+    );
+    let dest_stream = stream(&sb, dest).await;
+    assert!(dest_stream.contains(&before[2]) && dest_stream.contains(&before[3]));
+
+    // Move the topic to another category, and forbidden for a member.
+    let out = cli
+        .run(
+            "member_mia",
+            &["move-topic", &dest.to_string(), "--category", slug],
+        )
+        .await;
+    out.failed(3);
+    let v = cli
+        .run(
+            "leader_luca",
+            &[
+                "move-topic",
+                &dest.to_string(),
+                "--category",
+                slug,
+                "--json",
+            ],
+        )
+        .await
+        .json();
+    assert_eq!(v["category_id"], cat["id"]);
+    assert_eq!(
+        sb.topic(dest, Some("admin")).await["category_id"],
+        cat["id"]
+    );
+    let out = cli
+        .run(
+            "mod_anna",
+            &["move-topic", &dest.to_string(), "--category", "no-such-cat"],
+        )
+        .await;
+    let err = out.failed(4);
+    assert!(err.contains("no category"), "{err}");
+
+    let log = cli.run("mod_anna", &["log", "--json"]).await.json();
+    let actions: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "move_posts",
+            "move_posts",
+            "move_posts",
+            "move_topic",
+            "move_topic"
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn badges_and_award() {
+    let sb = start().await;
+    let cli = Cli::new(&sb);
+    let v = cli.run("mod_anna", &["badges", "--json"]).await.json();
+    let badges = v.as_array().unwrap();
+    let (_, raw) = sb.get("/badges.json", None).await;
+    assert_eq!(badges.len(), raw["badges"].as_array().unwrap().len());
+    let badge = badges
+        .iter()
+        .find(|b| b["manually_grantable"] == true && b["enabled"] == true)
+        .unwrap()
+        .clone();
+    let out = cli.run("member_mia", &["badges"]).await;
+    let text = out.ok();
+    assert!(text.starts_with("ID"), "{text}");
+    assert_eq!(text.lines().count(), badges.len() + 1);
+
+    let topic = sb.first_topic("status=open").await;
+    let reason = format!(
+        "{}/t/{}/{}",
+        sb.url,
+        topic["slug"].as_str().unwrap(),
+        topic["id"]
+    );
+    let name = badge["name"].as_str().unwrap();
+    let out = cli
+        .run(
+            "leader_luca",
+            &["award", "member_mia", name, "--reason", &reason],
+        )
+        .await;
+    let err = out.failed(3);
+    assert!(err.contains("forbidden"), "{err}");
+
+    let v = cli
+        .run(
+            "mod_anna",
+            &["award", "member_mia", name, "--reason", &reason, "--json"],
+        )
+        .await
+        .json();
+    assert_eq!(v["badge"]["id"], badge["id"]);
+    let (_, raw) = sb.get("/user-badges/member_mia.json", None).await;
+    let grant = raw["user_badges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|ub| ub["badge_id"] == badge["id"] && ub["topic_id"] == topic["id"]);
+    assert!(grant.is_some(), "{raw}");
+
+    let log = cli.run("mod_anna", &["log", "--json"]).await.json();
+    let last = log.as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["account"], "mod_anna", "{last}");
+    assert_eq!(last["action"], "award_badge");
+    assert_eq!(last["result"], "ok");
+
+    let out = cli
+        .run("mod_anna", &["award", "member_mia", "No Such Badge"])
+        .await;
+    out.failed(4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn profile_parts_and_states() {
+    let sb = start().await;
+    let cli = Cli::new(&sb);
+    let state = |v: &Value, part: &str| -> String {
+        v["parts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["part"] == part)
+            .unwrap_or_else(|| panic!("no part {part}: {v}"))["state"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let v = cli
+        .run("mod_anna", &["profile", "member_mia", "--json"])
+        .await
+        .json();
+    assert_eq!(v["username"], "member_mia");
+    assert_eq!(v["parts"].as_array().unwrap().len(), 7);
+    for part in [
+        "identity",
+        "stats",
+        "badges",
+        "forum_activity",
+        "chat",
+        "moderation",
+    ] {
+        assert_eq!(state(&v, part), "loaded", "{part}: {v}");
+    }
+    assert_eq!(state(&v, "private_messages"), "not_permitted");
+    let pm = v["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["part"] == "private_messages")
+        .unwrap();
+    assert!(pm["error"].as_str().unwrap().contains("admins"), "{pm}");
+    let stats = v["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["part"] == "stats")
+        .unwrap();
+    let (_, raw) = sb.get("/u/member_mia/summary.json", None).await;
+    assert_eq!(
+        stats["data"]["data"]["likes_received"],
+        raw["user_summary"]["likes_received"]
+    );
+
+    let v = cli
+        .run("admin", &["profile", "member_mia", "--json"])
+        .await
+        .json();
+    assert_eq!(state(&v, "private_messages"), "loaded");
+
+    let v = cli
+        .run("member_mia", &["profile", "leader_luca", "--json"])
+        .await
+        .json();
+    assert_eq!(state(&v, "moderation"), "not_permitted");
+    assert_eq!(state(&v, "identity"), "loaded");
+
+    // The member named on the command line is not the account acting (they once shared a
+    // clap id, so `profile member_mia` signed in as member_mia).
+    let mut c = cli.command();
+    c.env("MODTERM_API_KEY", KEY).args([
+        "--url",
+        &sb.url,
+        "--username",
+        "mod_anna",
+        "profile",
+        "member_mia",
+        "--json",
+    ]);
+    let v = exec(c, None).await.json();
+    assert_eq!(state(&v, "private_messages"), "not_permitted");
+    assert_eq!(state(&v, "moderation"), "loaded");
+
+    let out = cli.run("mod_anna", &["profile", "member_mia"]).await;
+    let text = out.ok();
+    assert!(text.contains("member_mia"), "{text}");
+
+    let out = cli.run("mod_anna", &["profile", "ghost_user_x"]).await;
+    out.failed(4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn usage_errors_exit_2() {
+    let sb = start().await;
+    let cli = Cli::new(&sb);
+    for args in [
+        &["queue", "--view", "bogus"][..],
+        &["reply", "5"][..],
+        &["move-posts", "5", "--posts", "7"][..],
+        &["thread", "not-a-number"][..],
+        &["no-such-command"][..],
+        &["solve"][..],
+    ] {
+        let out = cli.run("mod_anna", args).await;
+        assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
+        assert!(!out.stderr.trim().is_empty(), "{args:?}");
+    }
+    // --url without a key, or an admin key without a username.
+    let mut c = cli.command();
+    c.args(["--url", &sb.url, "whoami"]);
+    let out = exec(c, None).await;
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("API key"), "{}", out.stderr);
+    let mut c = cli.command();
+    c.env("MODTERM_API_KEY", KEY)
+        .args(["--url", &sb.url, "whoami"]);
+    let out = exec(c, None).await;
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("--username"), "{}", out.stderr);
+    assert!(!out.stderr.contains(KEY));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_key_and_server_failures_never_echo_the_key() {
+    let sb = start().await;
+    let mut cli = Cli::new(&sb);
+    cli.key = "wrong-key-0123456789abcdef".into();
+    for args in [
+        &["whoami"][..],
+        &["queue", "--json"][..],
+        &["reply", "1", "-"][..],
+        &["profile", "member_mia", "--json"][..],
+    ] {
+        let out = cli
+            .run_in("mod_anna", args, Some("a reply long enough to pass"))
+            .await;
+        assert_eq!(out.code, 3, "{args:?}: {}", out.stderr);
+        assert!(out.stderr.contains("not signed in"), "{}", out.stderr);
+    }
+    // A failing server (exit 7) and a malformed reply.
+    cli.key = KEY.into();
+    sb.sandbox.faults().set(modterm::sandbox::Faults {
+        error_rate: 1.0,
+        error_status: 500,
+        path_prefix: Some("/latest".into()),
+        ..Default::default()
+    });
+    let out = cli.run("mod_anna", &["queue"]).await;
+    let err = out.failed(7);
+    assert!(err.contains("server error 500"), "{err}");
+    sb.sandbox.faults().set(modterm::sandbox::Faults {
+        malformed_rate: 1.0,
+        path_prefix: Some("/latest".into()),
+        ..Default::default()
+    });
+    let out = cli.run("mod_anna", &["queue", "--json"]).await;
+    let err = out.failed(7);
+    assert!(err.contains("malformed"), "{err}");
+    sb.sandbox.faults().clear();
+    cli.run("mod_anna", &["queue", "--json"]).await.json();
+}
