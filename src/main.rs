@@ -277,7 +277,9 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                     };
                     cli::reply(&session, topic_id, to, source, json).await
                 }
-                SiteCommand::Solve { post_id, undo } => cli::solve(&session, post_id, undo, json).await,
+                SiteCommand::Solve { post_id, undo } => {
+                    cli::solve(&session, post_id, undo, json).await
+                }
                 SiteCommand::MovePosts {
                     topic_id,
                     posts,

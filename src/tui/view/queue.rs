@@ -121,7 +121,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         })
         .collect();
 
-    let mut widths = vec![Constraint::Length(8)];
+    let mut widths = vec![Constraint::Length(9)];
     let mut header = vec!["WAITING"];
     if wide {
         widths.push(Constraint::Length(14));
