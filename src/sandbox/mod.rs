@@ -21,13 +21,29 @@
 //!   "retry_after_seconds":60,"drop_rate":0.0,"malformed_rate":0.0,"path_prefix":"/latest",
 //!   "count":3}` (every field optional; `{}` turns everything off) → `{"faults":{…}}`
 //! - `POST /sandbox/user-api-keys.json` with `username` → `{"key":"…","user_id":N,"username":"…"}`
+//! - `GET /sandbox/live.json` → `{"live":{"long_poll_ms":25000,"presence_timeout_ms":60000}}`;
+//!   `PUT` the same fields (each optional) to change this sandbox's long-poll hold time and
+//!   presence timeout at run time. The start values come from the environment variables
+//!   `MODTERM_SANDBOX_LONG_POLL_MS` and `MODTERM_SANDBOX_PRESENCE_TIMEOUT_MS` (defaults 25 s,
+//!   60 s), or [`Sandbox::set_long_poll`] / [`Sandbox::set_presence_timeout`].
+//! - `POST /sandbox/activity.json` with `{"event":"new_topic"|"follow_up"|"reply"|"presence",
+//!   "username":…,"topic_id":…}` → what it did: `{"event","username","user_id","topic_id",
+//!   "post_id","post_number"}` (presence: `"channel","client_id"` instead of the post fields).
+//!
+//! Live updates (`bus`, `presence`, `live`, `activity`): `POST /message-bus/{client_id}/poll`,
+//! `GET /presence/get`, `POST /presence/update`; writes publish on `/new`, `/latest`,
+//! `/unread`, `/unread/{user_id}` and `/topic/{id}` after their transaction commits.
 
+mod activity;
 mod badges;
+mod bus;
 mod chaos;
 mod guardian;
 mod lists;
+mod live;
 mod misc;
 mod params;
+mod presence;
 mod ratelimit;
 mod seed;
 mod server;
@@ -39,7 +55,9 @@ mod writes;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 pub use chaos::{FaultHandle, Faults};
 
@@ -136,6 +154,15 @@ pub struct Sandbox {
     state: Arc<server::AppState>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     join: Option<tokio::task::JoinHandle<()>>,
+    /// The presence sweep and any activity tasks; aborted on shutdown.
+    tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
+}
+
+fn env_ms(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(default)
 }
 
 impl Sandbox {
@@ -157,15 +184,80 @@ impl Sandbox {
             conn,
             opts.api_key.clone(),
             opts.admin_rate_limit_per_minute,
+            seed_value,
+            env_ms("MODTERM_SANDBOX_LONG_POLL_MS", bus::DEFAULT_LONG_POLL_MS),
+            env_ms(
+                "MODTERM_SANDBOX_PRESENCE_TIMEOUT_MS",
+                presence::DEFAULT_TIMEOUT_MS,
+            )
+            .max(1),
         ));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let join = tokio::spawn(server::serve(listener, state.clone(), rx));
+        let sweep = tokio::spawn(sweep_presence(state.clone()));
         Ok(Sandbox {
             addr,
             state,
             shutdown: Some(tx),
             join: Some(join),
+            tasks: Mutex::new(vec![sweep]),
         })
+    }
+
+    /// How long a message-bus poll is held when nothing is new (Discourse: 25 s).
+    pub fn set_long_poll(&self, d: Duration) {
+        self.state
+            .bus
+            .long_poll_ms
+            .store(d.as_millis().min(600_000) as u64, Ordering::Relaxed);
+    }
+
+    /// How long a presence lasts without renewal (Discourse: 60 s).
+    pub fn set_presence_timeout(&self, d: Duration) {
+        self.state
+            .presence
+            .timeout_ms
+            .store((d.as_millis() as u64).max(1), Ordering::Relaxed);
+    }
+
+    /// Starts simulated activity: about `per_minute` events a minute (new topics and
+    /// follow-ups by demo members, replies and presence by demo moderators), chosen
+    /// deterministically from the seed. Does nothing for a rate that is not positive.
+    pub fn start_activity(&self, per_minute: f64) {
+        if !per_minute.is_finite() || per_minute <= 0.0 {
+            return;
+        }
+        let every = Duration::from_secs_f64((60.0 / per_minute).clamp(0.05, 86_400.0));
+        let state = self.state.clone();
+        let task = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            tick.tick().await;
+            let mut s = state.seed ^ 0x5EED_AC71;
+            loop {
+                tick.tick().await;
+                let event = activity::event_for(seed::splitmix64(&mut s));
+                let st = state.clone();
+                let _ = tokio::task::spawn_blocking(move || {
+                    let mut p = params::Params::default();
+                    p.push("event", event);
+                    server::handle_blocking(
+                        &st,
+                        server::Incoming::internal(
+                            axum::http::Method::POST,
+                            "/sandbox/activity.json",
+                            "admin",
+                            p,
+                        ),
+                    )
+                })
+                .await;
+            }
+        });
+        self.tasks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(task);
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -187,7 +279,20 @@ impl Sandbox {
         self.stop().await;
     }
 
+    fn stop_tasks(&mut self) {
+        self.state.bus.close();
+        for t in self
+            .tasks
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain(..)
+        {
+            t.abort();
+        }
+    }
+
     async fn stop(&mut self) {
+        self.stop_tasks();
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -199,17 +304,38 @@ impl Sandbox {
 
 impl Drop for Sandbox {
     fn drop(&mut self) {
+        self.stop_tasks();
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
     }
 }
 
+/// The periodic auto-leave: drops expired presences every quarter timeout (50 ms – 5 s).
+async fn sweep_presence(state: Arc<server::AppState>) {
+    loop {
+        let every =
+            (state.presence.timeout() / 4).clamp(Duration::from_millis(50), Duration::from_secs(5));
+        tokio::time::sleep(every).await;
+        state.presence.sweep(&state.bus);
+    }
+}
+
 /// Starts a sandbox, prints its URL, the demo accounts and the API key hint, then waits for
 /// Ctrl-C or SIGTERM and shuts down cleanly.
 pub async fn run_cli(opts: SandboxOptions) -> Result<(), SandboxError> {
+    run_cli_with_activity(opts, 0.0).await
+}
+
+/// [`run_cli`] plus simulated activity at `per_minute` events a minute (0 = none), for
+/// `modterm sandbox serve --activity RATE`.
+pub async fn run_cli_with_activity(
+    opts: SandboxOptions,
+    per_minute: f64,
+) -> Result<(), SandboxError> {
     let seed_value = opts.seed;
     let sandbox = Sandbox::start(opts).await?;
+    sandbox.start_activity(per_minute);
     println!("modterm sandbox listening on {}", sandbox.url());
     println!();
     println!("Demo accounts (send `Api-Key: <your --api-key>` and `Api-Username: <name>`):");
@@ -228,6 +354,14 @@ pub async fn run_cli(opts: SandboxOptions) -> Result<(), SandboxError> {
         "Faults: GET/PUT {}/sandbox/faults.json as admin.",
         sandbox.url()
     );
+    println!(
+        "Live: message bus at POST {0}/message-bus/<client_id>/poll, presence at {0}/presence/get; \
+         settings at GET/PUT {0}/sandbox/live.json.",
+        sandbox.url()
+    );
+    if per_minute > 0.0 {
+        println!("Simulated activity: about {per_minute} events a minute.");
+    }
     println!("Press Ctrl-C to stop.");
     wait_for_signal().await;
     println!("Shutting down...");

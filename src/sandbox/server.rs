@@ -21,9 +21,11 @@ use serde_json::{json, Value};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 
+use super::bus::{Audience, Bus, Viewer};
 use super::chaos::{FaultHandle, Faults, Outcome};
 use super::guardian::Guardian;
 use super::params::{decode_path_segment, Params};
+use super::presence::PresenceStore;
 use super::ratelimit::RateBucket;
 use super::store;
 
@@ -36,6 +38,14 @@ pub(crate) struct AppState {
     pub(crate) faults: FaultHandle,
     /// The 120-second memo of API post creates: key → (when, response).
     pub(crate) memo: Mutex<HashMap<String, (Instant, Value)>>,
+    /// The message bus (memory only).
+    pub(crate) bus: Bus,
+    /// Who is present where (memory only).
+    pub(crate) presence: PresenceStore,
+    /// Counter of simulated activity events (titles, client ids).
+    pub(crate) activity_seq: std::sync::atomic::AtomicU64,
+    /// The demo community's seed (simulated activity derives its choices from it).
+    pub(crate) seed: u64,
 }
 
 impl AppState {
@@ -54,13 +64,24 @@ impl AppState {
         .flatten()
     }
 
-    pub(crate) fn new(conn: Connection, api_key: String, limit: Option<u32>) -> AppState {
+    pub(crate) fn new(
+        conn: Connection,
+        api_key: String,
+        limit: Option<u32>,
+        seed: u64,
+        long_poll_ms: u64,
+        presence_timeout_ms: u64,
+    ) -> AppState {
         AppState {
             db: Mutex::new(conn),
             api_key,
             limiter: limit.map(RateBucket::new),
             faults: FaultHandle::default(),
             memo: Mutex::new(HashMap::new()),
+            bus: Bus::new(long_poll_ms),
+            presence: PresenceStore::new(presence_timeout_ms),
+            activity_seq: std::sync::atomic::AtomicU64::new(0),
+            seed,
         }
     }
 }
@@ -315,9 +336,17 @@ pub(crate) struct Ctx<'a> {
     pub state: &'a AppState,
     /// The request came with the admin ("all users") API key.
     pub admin_key: bool,
+    /// Bus messages to publish once the transaction has committed.
+    pub outbox: std::cell::RefCell<Vec<(String, Value, Audience)>>,
 }
 
 impl Ctx<'_> {
+    /// Queues a bus message; it is sent only if the request's transaction commits.
+    pub(crate) fn publish(&self, channel: &str, data: Value, audience: Audience) {
+        self.outbox
+            .borrow_mut()
+            .push((channel.to_string(), data, audience));
+    }
     pub(crate) fn now(&self) -> i64 {
         self.g.now
     }
@@ -362,6 +391,7 @@ async fn dispatch(
     let query = parts.uri.query().unwrap_or("").to_string();
     let headers = parts.headers;
     let is_sandbox_admin = path.starts_with("/sandbox/");
+    let is_bus_poll = is_bus_poll_path(&path);
 
     // Faults first (never on the faults endpoint itself).
     if !is_sandbox_admin {
@@ -409,6 +439,8 @@ async fn dispatch(
     // Authentication header shape and the admin bucket.
     let auth = match authenticate_headers(&state, &headers) {
         Ok(a) => a,
+        // A bad key does not fail a poll: it continues as anonymous.
+        Err(_) if is_bus_poll => Auth::Anonymous,
         Err(e) => return error_response(e),
     };
     if matches!(auth, Auth::AdminKey) && !is_sandbox_admin {
@@ -455,6 +487,9 @@ async fn dispatch(
         api_user_id: header_str(&headers, "api-user-id"),
         base_url: format!("http://{host}"),
     };
+    if is_bus_poll {
+        return bus_poll(state, req).await;
+    }
     let st = state.clone();
     let result = tokio::task::spawn_blocking(move || handle_blocking(&st, req)).await;
     match result {
@@ -484,7 +519,43 @@ fn authenticate_headers(state: &AppState, h: &HeaderMap) -> Result<Auth, ApiErro
     Ok(Auth::Anonymous)
 }
 
-struct Incoming {
+fn is_bus_poll_path(path: &str) -> bool {
+    let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    matches!(segs.as_slice(), ["message-bus", _, "poll"])
+}
+
+/// `POST /message-bus/{client_id}/poll`: users resolve as for REST, but a bad key or user
+/// polls as anonymous. Always a plain JSON answer (no chunked streaming).
+async fn bus_poll(state: Arc<AppState>, req: Incoming) -> Response {
+    let long_poll = !matches!(req.params.get("dlp"), Some("t" | "true"));
+    let positions = super::bus::positions(req.params.pairs());
+    let st = state.clone();
+    let viewer = tokio::task::spawn_blocking(move || {
+        let conn = st.db.lock().unwrap_or_else(|e| e.into_inner());
+        resolve_user(&conn, &req, store::now_ms())
+            .ok()
+            .flatten()
+            .map(|u| Viewer {
+                id: u.id,
+                admin: u.admin,
+                staff: u.staff(),
+            })
+    })
+    .await
+    .ok()
+    .flatten();
+    let out = state.bus.poll(positions, viewer, long_poll).await;
+    json_response(
+        StatusCode::OK,
+        &Value::Array(out),
+        &[(
+            "cache-control",
+            "must-revalidate, private, max-age=0".into(),
+        )],
+    )
+}
+
+pub(crate) struct Incoming {
     method: Method,
     path: String,
     params: Params,
@@ -494,21 +565,39 @@ struct Incoming {
     base_url: String,
 }
 
-fn handle_blocking(state: &AppState, req: Incoming) -> Result<(StatusCode, Value), ApiError> {
-    let mut conn = state.db.lock().unwrap_or_else(|e| e.into_inner());
-    let tx = conn.transaction()?;
-    let now = store::now_ms();
-    let user = match &req.auth {
+impl Incoming {
+    /// A request made by the sandbox itself (simulated activity) as `username` with the admin
+    /// key.
+    pub(crate) fn internal(method: Method, path: &str, username: &str, params: Params) -> Incoming {
+        Incoming {
+            method,
+            path: path.to_string(),
+            params,
+            auth: Auth::AdminKey,
+            api_username: Some(username.to_string()),
+            api_user_id: None,
+            base_url: "http://127.0.0.1".into(),
+        }
+    }
+}
+
+/// The account a request acts as; `Err` for a bad user or key.
+fn resolve_user(
+    tx: &Connection,
+    req: &Incoming,
+    now: i64,
+) -> Result<Option<store::UserRow>, ApiError> {
+    Ok(match &req.auth {
         Auth::Anonymous => None,
         Auth::AdminKey => {
             let u = if let Some(name) = &req.api_username {
-                store::user_by_username(&tx, name)?
+                store::user_by_username(tx, name)?
             } else if let Some(id) = req
                 .api_user_id
                 .as_deref()
                 .and_then(|s| s.parse::<i64>().ok())
             {
-                store::user_by_id(&tx, id)?
+                store::user_by_id(tx, id)?
             } else {
                 None
             };
@@ -527,7 +616,7 @@ fn handle_blocking(state: &AppState, req: Incoming) -> Result<(StatusCode, Value
                 .optional()?
             };
             let u = match uid {
-                Some(id) => store::user_by_id(&tx, id)?,
+                Some(id) => store::user_by_id(tx, id)?,
                 None => None,
             };
             match u {
@@ -535,7 +624,17 @@ fn handle_blocking(state: &AppState, req: Incoming) -> Result<(StatusCode, Value
                 _ => return Err(ApiError::invalid_api_credentials()),
             }
         }
-    };
+    })
+}
+
+pub(crate) fn handle_blocking(
+    state: &AppState,
+    req: Incoming,
+) -> Result<(StatusCode, Value), ApiError> {
+    let mut conn = state.db.lock().unwrap_or_else(|e| e.into_inner());
+    let tx = conn.transaction()?;
+    let now = store::now_ms();
+    let user = resolve_user(&tx, &req, now)?;
     let mut segs: Vec<String> = req
         .path
         .split('/')
@@ -558,12 +657,18 @@ fn handle_blocking(state: &AppState, req: Incoming) -> Result<(StatusCode, Value
         base_url: req.base_url,
         state,
         admin_key,
+        outbox: Default::default(),
     };
     let out = route(&ctx);
+    let outbox = ctx.outbox.take();
     drop(ctx);
     match out {
         Ok(v) => {
             tx.commit()?;
+            // Still under the database lock, so bus order follows commit order.
+            for (channel, data, audience) in outbox {
+                state.bus.publish(&channel, data, audience);
+            }
             Ok((StatusCode::OK, v))
         }
         Err(e) => Err(e), // the transaction rolls back on drop
@@ -571,7 +676,7 @@ fn handle_blocking(state: &AppState, req: Incoming) -> Result<(StatusCode, Value
 }
 
 fn route(ctx: &Ctx<'_>) -> ApiResult {
-    use super::{badges, lists, misc, topics, users, writes};
+    use super::{activity, badges, lists, live, misc, presence, topics, users, writes};
     let segs: Vec<&str> = ctx.segs.iter().map(String::as_str).collect();
     let get = ctx.method == Method::GET || ctx.method == Method::HEAD;
     let post = ctx.method == Method::POST;
@@ -580,6 +685,14 @@ fn route(ctx: &Ctx<'_>) -> ApiResult {
         ["sandbox", "faults"] if get => faults_get(ctx),
         ["sandbox", "faults"] if put || post => faults_put(ctx),
         ["sandbox", "user-api-keys"] if post => issue_user_api_key(ctx),
+        ["sandbox", "live"] if get => require_admin(ctx).and_then(|_| live::settings_get(ctx)),
+        ["sandbox", "live"] if put || post => {
+            require_admin(ctx).and_then(|_| live::settings_put(ctx))
+        }
+        ["sandbox", "activity"] if post => require_admin(ctx).and_then(|_| activity::trigger(ctx)),
+
+        ["presence", "get"] if get => presence::get(ctx),
+        ["presence", "update"] if post => presence::update(ctx),
 
         ["session", "current"] if get => users::session_current(ctx),
         ["site"] if get => misc::site(ctx),

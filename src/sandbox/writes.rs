@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use rusqlite::params;
 use serde_json::json;
 
+use super::live;
 use super::server::{ApiError, ApiResult, Ctx};
 use super::store::{self, cook, slugify, PostRow, TopicRow, WHISPER};
 use super::topics::{accepted_answer_info, parse_id, post_json, visible_topic, Users};
@@ -65,6 +66,13 @@ pub(crate) fn create_post(ctx: &Ctx<'_>) -> ApiResult {
     } else {
         new_topic(ctx, &user, raw, is_pm)?
     };
+    if let (Some(tid), Some(pid)) = (result["topic_id"].as_i64(), result["id"].as_i64()) {
+        if result["post_number"].as_i64() == Some(1) {
+            live::topic_created(ctx, tid)?;
+        } else {
+            live::post_created(ctx, tid, pid)?;
+        }
+    }
     let value = if ctx.bool_param("nested_post") {
         json!({"action": "create_post", "post": result, "success": true})
     } else {
@@ -298,7 +306,9 @@ pub(crate) fn accept_solution(ctx: &Ctx<'_>) -> ApiResult {
         params![t.id, p.id, ctx.g.id()],
     )?;
     let t = store::topic_by_id(ctx.tx, t.id)?.ok_or_else(ApiError::not_found)?;
-    accepted_answer_info(ctx, &t)
+    let info = accepted_answer_info(ctx, &t)?;
+    live::solution_changed(ctx, t.id, p.id, info.clone())?;
+    Ok(info)
 }
 
 /// `POST /solution/unaccept.json` (`id=<post_id>`).
@@ -311,6 +321,7 @@ pub(crate) fn unaccept_solution(ctx: &Ctx<'_>) -> ApiResult {
         "UPDATE topics SET accepted_post_id = NULL, accepted_by_id = NULL WHERE id = ?1",
         [t.id],
     )?;
+    live::solution_changed(ctx, t.id, p.id, serde_json::Value::Null)?;
     Ok(json!({"success": "OK"}))
 }
 
@@ -405,6 +416,7 @@ pub(crate) fn move_posts(ctx: &Ctx<'_>, id: &str) -> ApiResult {
     // Renumber into the destination, keeping replies inside the moved set.
     let mut next = dest.highest_post_number;
     let mut map: Vec<(i64, i64)> = Vec::new();
+    let mut arrived: Vec<i64> = Vec::new();
     let mut latest = dest.bumped_at;
     for p in &posts {
         next += 1;
@@ -422,7 +434,9 @@ pub(crate) fn move_posts(ctx: &Ctx<'_>, id: &str) -> ApiResult {
                  reply_to_post_number, post_type) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 params![dest.id, new_number, p.user_id, p.raw, p.cooked, p.created_at, now, reply_to, p.post_type],
             )?;
+            arrived.push(ctx.tx.last_insert_rowid());
         } else {
+            arrived.push(p.id);
             ctx.tx.execute(
                 "UPDATE posts SET topic_id = ?2, post_number = ?3, reply_to_post_number = ?4, updated_at = ?5 \
                  WHERE id = ?1",
@@ -442,6 +456,8 @@ pub(crate) fn move_posts(ctx: &Ctx<'_>, id: &str) -> ApiResult {
         params![dest.id, next, latest],
     )?;
     let dest = store::topic_by_id(ctx.tx, dest.id)?.ok_or_else(ApiError::not_found)?;
+    let left: Vec<PostRow> = posts.into_iter().filter(|p| p.post_number != 1).collect();
+    live::posts_moved(ctx, source.id, &left, dest.id, &arrived)?;
     Ok(json!({"success": true, "url": format!("/t/{}/{}", dest.slug, dest.id)}))
 }
 
@@ -484,6 +500,9 @@ pub(crate) fn update_topic(ctx: &Ctx<'_>, id: &str) -> ApiResult {
         )?;
     }
     let t = store::topic_by_id(ctx.tx, t.id)?.ok_or_else(ApiError::not_found)?;
+    if category.is_some() || title.is_some() {
+        live::topic_revised(ctx, t.id)?;
+    }
     Ok(json!({"basic_topic": {
         "id": t.id,
         "title": t.title,
