@@ -572,7 +572,6 @@ pub async fn sandbox_serve(
         std::fs::create_dir_all(dir)
             .map_err(|e| CliError::Io(format!("cannot create {}: {e}", dir.display())))?;
     }
-    let _ = activity;
     let options = crate::sandbox::SandboxOptions {
         addr,
         db_path,
@@ -581,7 +580,7 @@ pub async fn sandbox_serve(
         seed,
         admin_rate_limit_per_minute: (rate_limit > 0).then_some(rate_limit),
     };
-    crate::sandbox::run_cli(options)
+    crate::sandbox::run_cli_with_activity(options, activity)
         .await
         .map_err(|e| CliError::Io(e.to_string()))
 }

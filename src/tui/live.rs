@@ -45,6 +45,7 @@ pub fn spawn_feed(
             ..LiveCursor::default()
         };
         let mut failures: u32 = 0;
+        let mut connected = false;
         if enabled {
             loop {
                 let topics = watched.borrow_and_update().clone();
@@ -60,7 +61,10 @@ pub fn spawn_feed(
                 match result {
                     Ok(events) => {
                         failures = 0;
-                        if !events.is_empty() && tx.send(Msg::Live(events)).is_err() {
+                        // The first answer says the feed works, even with nothing in it.
+                        let first = !connected;
+                        connected = true;
+                        if (first || !events.is_empty()) && tx.send(Msg::Live(events)).is_err() {
                             return;
                         }
                     }
