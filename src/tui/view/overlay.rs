@@ -55,7 +55,13 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             frame.render_widget(Paragraph::new(lines), inner);
         }
         Some(Overlay::Confirm { title, lines, .. }) => {
-            let height = lines.len() as u16 + 4;
+            // Lines wrap inside the dialog: count the rows they take, plus the answer line.
+            let text_width = 76usize.min(area.width as usize).saturating_sub(2).max(1);
+            let rows: usize = lines
+                .iter()
+                .map(|l| l.chars().count().max(1).div_ceil(text_width))
+                .sum();
+            let height = rows as u16 + 4;
             let rect = centered(area, 76, height);
             frame.render_widget(Clear, rect);
             let block = dialog_block(theme, title);
