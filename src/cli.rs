@@ -157,8 +157,8 @@ pub async fn collect_topics(
         ..QueueQuery::default()
     };
     let mut topics = Vec::new();
-    // Bounded: at most 100 pages, whatever the server says.
-    for _ in 0..100 {
+    // Bounded: at most 1000 pages, whatever the server says.
+    for _ in 0..1000 {
         let page = session.backend.topics(&query).await?;
         topics.extend(page.topics);
         match page.next_page {

@@ -92,9 +92,9 @@ enum SiteCommand {
         /// Category slug or id.
         #[arg(long)]
         category: Option<String>,
-        /// At most this many topics.
-        #[arg(long, default_value_t = 30)]
-        limit: usize,
+        /// At most this many topics (default: every topic of the view).
+        #[arg(long)]
+        limit: Option<usize>,
     },
     /// A topic with all its posts.
     Thread { topic_id: u64 },
@@ -258,7 +258,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                     view,
                     category,
                     limit,
-                } => cli::queue(&session, &view, category, limit, json).await,
+                } => cli::queue(&session, &view, category, limit.unwrap_or(usize::MAX), json).await,
                 SiteCommand::Thread { topic_id } => cli::thread(&session, topic_id, json).await,
                 SiteCommand::Reply {
                     topic_id,
