@@ -707,3 +707,39 @@ fn full_profile_board_at_120x40_and_80x24() {
     assert!(filtered.contains("Timeline · forum"), "{filtered}");
     assert!(!filtered.contains("#general"));
 }
+
+#[test]
+fn urls_in_the_thread_become_osc8_hyperlinks_at_their_place_on_screen() {
+    let mut h = Harness::new(Role::Moderator);
+    h.key(KeyCode::Enter);
+    let mut linked = topic();
+    linked.posts[1].cooked =
+        "<p>See <a href=\"https://help.example.test/wifi\">the Wi-Fi guide</a>.</p>".into();
+    h.app.update(Msg::Topic {
+        id: 11,
+        result: Ok(linked),
+    });
+    let screen = h.screen(120, 40);
+    let links = modterm::tui::visible_hyperlinks(&h.app, ratatui::layout::Rect::new(0, 0, 120, 40));
+    assert_eq!(links.len(), 1, "{links:?}");
+    let link = &links[0];
+    assert_eq!(link.url, "https://help.example.test/wifi");
+    // The hyperlink is printed exactly over the URL the frame shows.
+    let row = screen.lines().nth(link.y as usize).unwrap();
+    let shown: String = row
+        .chars()
+        .skip(link.x as usize)
+        .take(link.text.chars().count())
+        .collect();
+    assert_eq!(shown, link.text);
+    let mut out = Vec::new();
+    modterm::tui::write_hyperlinks(&mut out, &links).unwrap();
+    let written = String::from_utf8(out).unwrap();
+    assert!(written.contains("\u{1b}]8;;https://help.example.test/wifi\u{1b}\\"));
+    // A dialog over the pane: nothing is printed over it.
+    h.key(KeyCode::Char('?'));
+    assert!(
+        modterm::tui::visible_hyperlinks(&h.app, ratatui::layout::Rect::new(0, 0, 120, 40))
+            .is_empty()
+    );
+}

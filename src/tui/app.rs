@@ -71,6 +71,9 @@ pub struct RenderedThread {
     pub post_starts: Vec<usize>,
     /// Links of each post, in order of appearance.
     pub post_links: Vec<Vec<String>>,
+    /// Footnote lines that show a URL: (line index, column where the URL starts, URL). The
+    /// loop makes these OSC 8 hyperlinks after each frame.
+    pub link_lines: Vec<(usize, u16, String)>,
 }
 
 #[derive(Debug, Clone)]

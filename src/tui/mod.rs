@@ -5,6 +5,7 @@
 mod app;
 mod commands;
 mod effects;
+mod hyperlinks;
 mod layout;
 mod live;
 mod msg;
@@ -21,6 +22,7 @@ use futures_util::StreamExt;
 use tokio::sync::mpsc;
 
 pub use app::{App, AppConfig, Level, Overlay, Pane};
+pub use hyperlinks::{visible as visible_hyperlinks, write as write_hyperlinks, Hyperlink};
 pub use msg::{Effect, Msg, OpOutcome};
 pub use view::draw;
 
@@ -331,6 +333,12 @@ fn draw_frame(term: &mut terminal::Term, app: &App) -> Result<(), ConsoleError> 
     use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
     let _ = crossterm::execute!(std::io::stdout(), BeginSynchronizedUpdate);
     let result = term.draw(|frame| view::draw(frame, app));
+    if let Ok(frame) = &result {
+        let links = hyperlinks::visible(app, frame.area);
+        if !links.is_empty() {
+            let _ = hyperlinks::write(&mut std::io::stdout(), &links);
+        }
+    }
     let _ = crossterm::execute!(std::io::stdout(), EndSynchronizedUpdate);
     result.map(|_| ()).map_err(ConsoleError::Terminal)
 }

@@ -66,9 +66,12 @@ pub fn render_thread(
             out.lines.push(Line::from(spans).style(line.style));
         }
         for (i, link) in rendered.links.iter().enumerate() {
+            let label = format!("[{}] ", i + 1);
+            out.link_lines
+                .push((out.lines.len(), INDENT + label.len() as u16, link.clone()));
             out.lines.push(Line::from(vec![
                 Span::raw(" ".repeat(INDENT as usize)),
-                Span::styled(format!("[{}] {link}", i + 1), theme.style(Slot::Link)),
+                Span::styled(format!("{label}{link}"), theme.style(Slot::Link)),
             ]));
         }
         out.post_links.push(rendered.links);
