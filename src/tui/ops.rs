@@ -96,22 +96,7 @@ impl App {
         let Some(composer) = self.composer.as_ref() else {
             return;
         };
-        let text = composer.text();
-        let store = &self.config.drafts;
-        let result = if text.trim().is_empty() {
-            store.delete(&self.config.site, composer.topic_id)
-        } else {
-            store.save(&Draft {
-                site: self.config.site.clone(),
-                topic_id: composer.topic_id,
-                topic_title: composer.topic_title.clone(),
-                reply_to_post_number: composer.reply_to,
-                text,
-                seen_post_number: composer.seen_post_number,
-                saved_at: chrono::Utc::now().to_rfc3339(),
-            })
-        };
-        if let Err(e) = result {
+        if let Err(e) = persist_draft(&self.config.drafts, &self.config.site, composer) {
             self.set_status(format!("draft NOT saved: {e}"), Level::Error);
         }
     }
@@ -120,8 +105,9 @@ impl App {
     pub(super) fn close_composer(&mut self, keep_draft: bool) {
         if let Some(composer) = self.composer.take() {
             if keep_draft {
-                self.save_draft_of(&composer);
-                if !composer.text().trim().is_empty() {
+                if let Err(e) = persist_draft(&self.config.drafts, &self.config.site, &composer) {
+                    self.set_status(format!("draft NOT saved: {e}"), Level::Error);
+                } else if !composer.text().trim().is_empty() {
                     self.set_status("composer closed; draft kept (:drafts)", Level::Info);
                 }
             } else if let Err(e) = self
@@ -138,22 +124,6 @@ impl App {
             Pane::Queue
         };
         self.rerender_thread();
-    }
-
-    fn save_draft_of(&mut self, composer: &Composer) {
-        let text = composer.text();
-        if text.trim().is_empty() {
-            return;
-        }
-        let _ = self.config.drafts.save(&Draft {
-            site: self.config.site.clone(),
-            topic_id: composer.topic_id,
-            topic_title: composer.topic_title.clone(),
-            reply_to_post_number: composer.reply_to,
-            text,
-            seen_post_number: composer.seen_post_number,
-            saved_at: chrono::Utc::now().to_rfc3339(),
-        });
     }
 
     pub(super) fn ask_send_reply(&mut self) -> Vec<Effect> {
@@ -271,21 +241,26 @@ impl App {
         Vec::new()
     }
 
+    /// The composer has now seen every post of the open thread.
+    fn mark_thread_seen(&mut self) {
+        let highest = self
+            .thread
+            .as_ref()
+            .and_then(|t| t.topic.as_ref())
+            .and_then(|t| t.posts.iter().map(|p| p.post_number).max());
+        if let (Some(c), Some(h)) = (self.composer.as_mut(), highest) {
+            c.seen_post_number = c.seen_post_number.max(h);
+        }
+    }
+
     /// Keys of the stale-reply guard.
     pub(super) fn stale_key(&mut self, key: crossterm::event::KeyEvent) -> Vec<Effect> {
         use crossterm::event::KeyCode;
         match key.code {
             KeyCode::Char('y') => {
                 self.overlay = None;
-                // Mark what was seen, so the guard does not ask twice for the same posts.
-                let highest = self
-                    .thread
-                    .as_ref()
-                    .and_then(|t| t.topic.as_ref())
-                    .and_then(|t| t.posts.iter().map(|p| p.post_number).max());
-                if let (Some(c), Some(h)) = (self.composer.as_mut(), highest) {
-                    c.seen_post_number = c.seen_post_number.max(h);
-                }
+                // What arrived has been seen: the guard does not ask twice for the same posts.
+                self.mark_thread_seen();
                 self.confirmed(Confirmable::SendReply)
             }
             KeyCode::Char('d') => {
@@ -296,15 +271,7 @@ impl App {
             KeyCode::Char('e') | KeyCode::Esc | KeyCode::Char('n') => {
                 self.overlay = None;
                 self.focus = Pane::Composer;
-                // Editing now: what arrived has been seen.
-                let highest = self
-                    .thread
-                    .as_ref()
-                    .and_then(|t| t.topic.as_ref())
-                    .and_then(|t| t.posts.iter().map(|p| p.post_number).max());
-                if let (Some(c), Some(h)) = (self.composer.as_mut(), highest) {
-                    c.seen_post_number = c.seen_post_number.max(h);
-                }
+                self.mark_thread_seen();
                 self.save_draft();
                 Vec::new()
             }
@@ -405,20 +372,7 @@ impl App {
             self.set_status("select a topic first", Level::Info);
             return Vec::new();
         };
-        let mut categories: Vec<&Category> = self
-            .categories
-            .values()
-            .filter(|c| Some(c.id) != current)
-            .collect();
-        categories.sort_by(|a, b| a.name.cmp(&b.name));
-        let items = categories
-            .into_iter()
-            .map(|c| PickItem {
-                label: sanitize_line(&c.name),
-                detail: c.slug.clone(),
-                value: PickValue::Category(c.id),
-            })
-            .collect();
+        let items = self.category_items(current);
         self.open_picker(
             &format!("Move «{}» to category", sanitize_line(&title)),
             items,
@@ -702,16 +656,7 @@ impl App {
                     });
                     return Vec::new();
                 }
-                let mut categories: Vec<&Category> = self.categories.values().collect();
-                categories.sort_by(|a, b| a.name.cmp(&b.name));
-                let items = categories
-                    .into_iter()
-                    .map(|c| PickItem {
-                        label: sanitize_line(&c.name),
-                        detail: c.slug.clone(),
-                        value: PickValue::Category(c.id),
-                    })
-                    .collect();
+                let items = self.category_items(None);
                 self.open_picker(
                     "Category of the new topic",
                     items,
@@ -786,6 +731,24 @@ impl App {
                 vec![Effect::AwardBadge { op, award }]
             }
         }
+    }
+
+    /// Picker items for every category but `except`, by name.
+    fn category_items(&self, except: Option<CategoryId>) -> Vec<PickItem> {
+        let mut categories: Vec<&Category> = self
+            .categories
+            .values()
+            .filter(|c| Some(c.id) != except)
+            .collect();
+        categories.sort_by(|a, b| a.name.cmp(&b.name));
+        categories
+            .into_iter()
+            .map(|c| PickItem {
+                label: sanitize_line(&c.name),
+                detail: c.slug.clone(),
+                value: PickValue::Category(c.id),
+            })
+            .collect()
     }
 
     fn topic_title(&self, id: TopicId) -> String {
@@ -958,6 +921,27 @@ impl App {
         }
         effects
     }
+}
+
+/// Writes a composer's text to its draft file, or removes the file when the text is empty.
+fn persist_draft(
+    store: &crate::drafts::DraftStore,
+    site: &str,
+    composer: &Composer,
+) -> std::io::Result<()> {
+    let text = composer.text();
+    if text.trim().is_empty() {
+        return store.delete(site, composer.topic_id);
+    }
+    store.save(&Draft {
+        site: site.to_string(),
+        topic_id: composer.topic_id,
+        topic_title: composer.topic_title.clone(),
+        reply_to_post_number: composer.reply_to,
+        text,
+        seen_post_number: composer.seen_post_number,
+        saved_at: chrono::Utc::now().to_rfc3339(),
+    })
 }
 
 /// Discourse's quote markup for a post.
