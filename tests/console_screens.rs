@@ -743,3 +743,19 @@ fn urls_in_the_thread_become_osc8_hyperlinks_at_their_place_on_screen() {
             .is_empty()
     );
 }
+
+#[test]
+fn tiny_terminals_never_panic() {
+    let mut h = Harness::new(Role::Moderator);
+    h.open_thread();
+    h.key(KeyCode::Char('p'));
+    for (w, hgt) in [(1, 1), (10, 4), (20, 6), (40, 10), (79, 23)] {
+        h.screen(w, hgt);
+        h.key(KeyCode::Char('?'));
+        h.screen(w, hgt);
+        h.key(KeyCode::Esc);
+        h.key(KeyCode::Char(':'));
+        h.screen(w, hgt);
+        h.key(KeyCode::Esc);
+    }
+}
