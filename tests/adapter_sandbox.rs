@@ -32,22 +32,6 @@ fn assert_forbidden<T: std::fmt::Debug>(r: Result<T, BackendError>, what: &str) 
     }
 }
 
-/// All topic ids of a raw `/latest.json?<query>` list, paging to the end (bounded).
-async fn raw_list_ids(sb: &TestSandbox, query: &str) -> Vec<i64> {
-    let mut ids = Vec::new();
-    for page in 0..100 {
-        let (s, v) = sb
-            .get(&format!("/latest.json?{query}&page={page}"), Some("admin"))
-            .await;
-        assert_eq!(s, StatusCode::OK, "{v}");
-        ids.extend(TestSandbox::topic_ids(&v));
-        if v["topic_list"]["more_topics_url"].is_null() {
-            return ids;
-        }
-    }
-    panic!("list never ended");
-}
-
 /// Every page of a queue view through the adapter (bounded).
 async fn all_pages(be: &Discourse, view: QueueView) -> Vec<TopicSummary> {
     let mut q = QueueQuery {
@@ -144,7 +128,8 @@ async fn queue_views_and_paging() {
     let ids: Vec<i64> = unanswered.iter().map(|t| t.id as i64).collect();
     assert_eq!(
         ids,
-        raw_list_ids(&sb, "max_posts=1&status=open&order=created&ascending=true").await
+        sb.raw_list_ids("max_posts=1&status=open&order=created&ascending=true")
+            .await
     );
 
     // Paging gives distinct topics.

@@ -8,7 +8,6 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 use common::*;
-use reqwest::StatusCode;
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_modterm");
@@ -139,22 +138,6 @@ async fn exec(mut c: Command, stdin: Option<&str>) -> Out {
     .unwrap()
 }
 
-/// All topic ids of a raw `/latest.json?<query>` list, paging to the end (bounded).
-async fn raw_list_ids(sb: &TestSandbox, query: &str) -> Vec<i64> {
-    let mut ids = Vec::new();
-    for page in 0..100 {
-        let (s, v) = sb
-            .get(&format!("/latest.json?{query}&page={page}"), Some("admin"))
-            .await;
-        assert_eq!(s, StatusCode::OK, "{v}");
-        ids.extend(TestSandbox::topic_ids(&v));
-        if v["topic_list"]["more_topics_url"].is_null() {
-            return ids;
-        }
-    }
-    panic!("list never ended");
-}
-
 fn ids_of(v: &Value) -> Vec<i64> {
     v.as_array()
         .unwrap()
@@ -176,7 +159,9 @@ async fn stream(sb: &TestSandbox, id: i64) -> Vec<u64> {
 async fn queue_json_is_exactly_the_unanswered_list() {
     let sb = start().await;
     let cli = Cli::new(&sb);
-    let want = raw_list_ids(&sb, "max_posts=1&status=open&order=created&ascending=true").await;
+    let want = sb
+        .raw_list_ids("max_posts=1&status=open&order=created&ascending=true")
+        .await;
     assert!(want.len() > 30, "more than one page: {}", want.len());
 
     let v = cli

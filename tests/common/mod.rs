@@ -137,6 +137,22 @@ impl TestSandbox {
             .await
     }
 
+    /// All topic ids of a raw `/latest.json?<query>` list as admin, paging to the end (bounded).
+    pub async fn raw_list_ids(&self, query: &str) -> Vec<i64> {
+        let mut ids = Vec::new();
+        for page in 0..100 {
+            let (s, v) = self
+                .get(&format!("/latest.json?{query}&page={page}"), Some("admin"))
+                .await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+            ids.extend(TestSandbox::topic_ids(&v));
+            if v["topic_list"]["more_topics_url"].is_null() {
+                return ids;
+            }
+        }
+        panic!("list never ended");
+    }
+
     /// Ids of the topics a list returned.
     pub fn topic_ids(list: &Value) -> Vec<i64> {
         list["topic_list"]["topics"]
