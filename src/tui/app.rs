@@ -409,6 +409,10 @@ impl App {
     }
 
     pub fn selected_topic(&self) -> Option<&TopicSummary> {
+        // Without a filter the visible list is the view itself: no need to build it per key.
+        if self.filter.is_empty() {
+            return self.view().topics.get(self.selected);
+        }
         self.visible_topics().get(self.selected).copied()
     }
 
