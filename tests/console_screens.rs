@@ -759,3 +759,88 @@ fn tiny_terminals_never_panic() {
         h.key(KeyCode::Esc);
     }
 }
+
+/// The first arrow key in a popup once ended the console. Every overlay, every navigation key,
+/// and the selection still moves.
+#[test]
+fn navigation_keys_move_through_every_overlay() {
+    let nav = [
+        (KeyCode::Down, KeyModifiers::NONE),
+        (KeyCode::Up, KeyModifiers::NONE),
+        (KeyCode::Char('n'), KeyModifiers::CONTROL),
+        (KeyCode::Char('p'), KeyModifiers::CONTROL),
+        (KeyCode::PageDown, KeyModifiers::NONE),
+        (KeyCode::End, KeyModifiers::NONE),
+        (KeyCode::PageUp, KeyModifiers::NONE),
+        (KeyCode::Home, KeyModifiers::NONE),
+    ];
+    // (how to open it from a fresh harness, whether it has a selection that must move)
+    let openers: [(&str, fn(&mut Harness)); 4] = [
+        ("help", |h| {
+            h.key(KeyCode::Char('?'));
+        }),
+        ("palette", |h| {
+            h.key(KeyCode::Char(':'));
+        }),
+        ("move topic", |h| {
+            h.app.update(Msg::Categories(Ok((1..=5)
+                .map(|i| Category {
+                    id: i,
+                    name: format!("Category {i}"),
+                    slug: format!("c{i}"),
+                    color: None,
+                    parent_id: None,
+                    topic_count: 1,
+                    description: None,
+                })
+                .collect())));
+            h.key(KeyCode::Char('m'));
+        }),
+        ("badge picker", |h| {
+            h.open_thread();
+            h.key(KeyCode::Char('j'));
+            h.key(KeyCode::Char('b'));
+            h.app.update(Msg::Badges(Ok((1..=4)
+                .map(|i| Badge {
+                    id: i,
+                    name: format!("Badge {i}"),
+                    description: "for helping".into(),
+                    badge_type: BadgeType::Bronze,
+                    grant_count: 0,
+                    manually_grantable: true,
+                    enabled: true,
+                })
+                .collect())));
+        }),
+    ];
+    for (name, open) in openers {
+        for size in [(120, 40), (80, 24), (20, 6)] {
+            let mut h = Harness::new(Role::Moderator);
+            open(&mut h);
+            assert!(h.app.overlay.is_some(), "{name} did not open");
+            h.screen(size.0, size.1);
+            let selected = |h: &Harness| match &h.app.overlay {
+                Some(Overlay::Palette { selected, .. })
+                | Some(Overlay::Picker { selected, .. }) => Some(*selected),
+                Some(Overlay::Help { scroll, .. }) => Some(*scroll),
+                _ => None,
+            };
+            let before = selected(&h);
+            h.key(KeyCode::Down);
+            if name != "help" {
+                assert_eq!(selected(&h), before.map(|s| s + 1), "{name}: Down moves");
+            }
+            for (code, modifiers) in nav {
+                h.key_mod(code, modifiers);
+                assert!(
+                    h.app.overlay.is_some(),
+                    "{name}: {code:?} closed the overlay"
+                );
+                assert!(!h.app.quit, "{name}: {code:?} quit");
+                h.screen(size.0, size.1);
+            }
+            h.key(KeyCode::Esc);
+            assert!(h.app.overlay.is_none(), "{name}: Esc closes");
+        }
+    }
+}

@@ -240,10 +240,11 @@ impl App {
     fn move_by(&mut self, delta: isize) -> Vec<Effect> {
         if let Some(overlay) = self.overlay.as_mut() {
             match overlay {
+                // Clamped to the real list length just below.
                 Overlay::Palette { selected, .. } | Overlay::Picker { selected, .. } => {
-                    *selected = step(*selected, delta, usize::MAX);
+                    *selected = step(*selected, delta, usize::MAX / 2);
                 }
-                Overlay::Help { scroll, .. } => *scroll = step(*scroll, delta, usize::MAX),
+                Overlay::Help { scroll, .. } => *scroll = step(*scroll, delta, 10_000),
                 _ => {}
             }
             self.clamp_overlay_selection();
@@ -653,6 +654,26 @@ fn step(current: usize, delta: isize, len: usize) -> usize {
     if len == 0 {
         return 0;
     }
-    let target = (current as isize).saturating_add(delta);
-    target.clamp(0, len as isize - 1) as usize
+    let last = isize::try_from(len - 1).unwrap_or(isize::MAX);
+    let target = isize::try_from(current)
+        .unwrap_or(isize::MAX)
+        .saturating_add(delta);
+    target.clamp(0, last) as usize
+}
+
+#[cfg(test)]
+mod tests {
+    use super::step;
+
+    #[test]
+    fn step_saturates_for_every_length() {
+        assert_eq!(step(0, 1, 0), 0);
+        assert_eq!(step(0, -1, 1), 0);
+        assert_eq!(step(0, 5, 1), 0);
+        assert_eq!(step(3, isize::MIN / 2, 10), 0);
+        assert_eq!(step(3, isize::MAX / 2, 10), 9);
+        // The overlays step within usize::MAX: this once clamped with a max of -2 and panicked.
+        assert_eq!(step(0, 1, usize::MAX), 1);
+        assert_eq!(step(7, -1, usize::MAX), 6);
+    }
 }
