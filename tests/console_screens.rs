@@ -774,8 +774,8 @@ fn navigation_keys_move_through_every_overlay() {
         (KeyCode::PageUp, KeyModifiers::NONE),
         (KeyCode::Home, KeyModifiers::NONE),
     ];
-    // (how to open it from a fresh harness, whether it has a selection that must move)
-    let openers: [(&str, fn(&mut Harness)); 4] = [
+    type Opener = (&'static str, fn(&mut Harness));
+    let openers: [Opener; 4] = [
         ("help", |h| {
             h.key(KeyCode::Char('?'));
         }),
