@@ -12,10 +12,14 @@ use crate::text::sanitize_line;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum PartState {
+    /// Not asked for (an on-demand part, see [`BoardPart::on_demand`]).
+    NotLoaded,
     Loading,
     Loaded(BoardData),
     /// The account may not see this part; the message says who may.
     NotPermitted(String),
+    /// The platform has no such part (Discourse has no social channels); not shown.
+    Unavailable(String),
     Failed(String),
 }
 
@@ -27,13 +31,15 @@ pub struct Board {
     pub channel_filter: Option<Channel>,
 }
 
-/// Loads every part concurrently; results come back in `BoardPart::ALL` order.
-pub async fn load_all(
+/// Loads the given parts concurrently; results come back in the order asked.
+pub async fn load_parts(
     backend: Arc<dyn Backend>,
     username: &str,
+    parts: &[BoardPart],
 ) -> Vec<(BoardPart, Result<BoardData>)> {
-    let handles: Vec<_> = BoardPart::ALL
-        .into_iter()
+    let handles: Vec<_> = parts
+        .iter()
+        .copied()
         .map(|part| {
             let backend = backend.clone();
             let username = username.to_string();
@@ -54,14 +60,40 @@ pub async fn load_all(
 }
 
 impl Board {
+    /// A board with nothing asked for yet.
     pub fn new(username: &str) -> Board {
         Board {
             username: username.to_string(),
             parts: BoardPart::ALL
                 .into_iter()
-                .map(|p| (p, PartState::Loading))
+                .map(|p| (p, PartState::NotLoaded))
                 .collect(),
             channel_filter: None,
+        }
+    }
+
+    /// The parts the console loads when the board opens: all but the on-demand ones, and
+    /// none already loaded (an award may have fetched the badges already).
+    pub fn parts_to_load(&self) -> Vec<BoardPart> {
+        BoardPart::ALL
+            .into_iter()
+            .filter(|p| !p.on_demand())
+            .filter(|p| matches!(self.state(*p), PartState::NotLoaded | PartState::Failed(_)))
+            .collect()
+    }
+
+    /// The on-demand parts not loaded yet.
+    pub fn on_demand_missing(&self) -> Vec<BoardPart> {
+        BoardPart::ALL
+            .into_iter()
+            .filter(|p| p.on_demand() && matches!(self.state(*p), PartState::NotLoaded | PartState::Failed(_)))
+            .collect()
+    }
+
+    /// Marks parts as being loaded.
+    pub fn request(&mut self, parts: &[BoardPart]) {
+        for p in parts {
+            self.parts.insert(*p, PartState::Loading);
         }
     }
 
@@ -71,13 +103,24 @@ impl Board {
             Err(BackendError::Forbidden(m)) | Err(BackendError::NotSignedIn(m)) => {
                 PartState::NotPermitted(m)
             }
+            Err(BackendError::Unsupported(m)) => PartState::Unavailable(m),
             Err(e) => PartState::Failed(e.to_string()),
         };
         self.parts.insert(part, state);
     }
 
     pub fn state(&self, part: BoardPart) -> &PartState {
-        self.parts.get(&part).unwrap_or(&PartState::Loading)
+        self.parts.get(&part).unwrap_or(&PartState::NotLoaded)
+    }
+
+    /// A grant the console just made: the member holds it now.
+    pub fn add_badge(&mut self, granted: GrantedBadge) {
+        if let Some(PartState::Loaded(BoardData::Badges(list))) = self.parts.get_mut(&BoardPart::Badges) {
+            match list.iter_mut().find(|b| b.badge.id == granted.badge.id) {
+                Some(held) => held.count = held.count.saturating_add(1),
+                None => list.insert(0, granted),
+            }
+        }
     }
 
     pub fn is_loading(&self) -> bool {
@@ -131,11 +174,19 @@ impl Board {
         groups
     }
 
+    pub fn pending_reviews(&self) -> Option<&[ReviewItem]> {
+        match self.state(BoardPart::PendingReviews) {
+            PartState::Loaded(BoardData::Reviews(r)) => Some(r),
+            _ => None,
+        }
+    }
+
     /// The timeline parts, each with its state, for showing per-channel loading and errors.
-    pub const TIMELINE_PARTS: [BoardPart; 3] = [
+    pub const TIMELINE_PARTS: [BoardPart; 4] = [
         BoardPart::ForumActivity,
         BoardPart::PrivateMessages,
         BoardPart::Chat,
+        BoardPart::LinkedChannels,
     ];
 
     /// Every loaded activity, merged newest first, filtered by the channel filter.
@@ -174,11 +225,14 @@ impl Board {
         match (self.member(), self.state(BoardPart::Identity)) {
             (Some(m), _) => {
                 out.push(format!(
-                    "{} (@{})  {}  trust level {}",
+                    "{} (@{})  {}{}",
                     sanitize_line(m.name.as_deref().unwrap_or(&m.username)),
                     sanitize_line(&m.username),
                     m.role.label(),
-                    m.trust_level
+                    m.rank
+                        .as_deref()
+                        .map(|r| format!(" · {}", sanitize_line(r)))
+                        .unwrap_or_default()
                 ));
                 if let Some(title) = &m.title {
                     out.push(format!("title: {}", sanitize_line(title)));
@@ -192,7 +246,7 @@ impl Board {
                         .map(sanitize_line)
                         .unwrap_or("-".into())
                 ));
-                out.push(m.profile_url.clone());
+                out.push(sanitize_line(&m.profile_url));
             }
             (None, state) => out.push(format!("identity: {}", describe(state))),
         }
@@ -207,7 +261,7 @@ impl Board {
                 s.solutions,
                 s.days_visited,
                 s.time_read_secs / 3600,
-                s.rank.map(|r| format!("  rank #{r}")).unwrap_or_default()
+                s.likes_rank.map(|r| format!("  rank #{r}")).unwrap_or_default()
             )),
             None => out.push(format!("stats: {}", describe(self.state(BoardPart::Stats)))),
         }
@@ -236,7 +290,7 @@ impl Board {
         out.push("Timeline".into());
         for part in Self::TIMELINE_PARTS {
             match self.state(part) {
-                PartState::Loaded(_) => {}
+                PartState::Loaded(_) | PartState::Unavailable(_) => {}
                 state => out.push(format!("  {}: {}", part.label(), describe(state))),
             }
         }
@@ -275,9 +329,15 @@ impl Board {
                         sanitize_line(&l.uid)
                     ));
                 }
-                out.push(format!("  pending reviews {}", m.pending_reviews.len()));
             }
             None => out.push(format!("  {}", describe(self.state(BoardPart::Moderation)))),
+        }
+        match self.pending_reviews() {
+            Some(items) => out.push(format!("  pending reviews {}", items.len())),
+            None => out.push(format!(
+                "  pending reviews: {}",
+                describe(self.state(BoardPart::PendingReviews))
+            )),
         }
         out
     }
@@ -286,9 +346,11 @@ impl Board {
 /// A one-line description of a part that has no data to show.
 pub fn describe(state: &PartState) -> String {
     match state {
+        PartState::NotLoaded => "not loaded".into(),
         PartState::Loading => "loading…".into(),
         PartState::Loaded(_) => "loaded".into(),
         PartState::NotPermitted(m) => format!("not permitted: {}", sanitize_line(m)),
+        PartState::Unavailable(m) => format!("not on this platform: {}", sanitize_line(m)),
         PartState::Failed(m) => format!("failed: {}", sanitize_line(m)),
     }
 }
@@ -305,7 +367,7 @@ mod tests {
             action: "replied".into(),
             title: format!("t{hour}"),
             excerpt: String::new(),
-            topic_id: Some(1),
+            topic_id: Some(TopicId::from(1)),
             post_number: Some(2),
         }
     }
@@ -341,6 +403,14 @@ mod tests {
             board.next_channel_filter();
         }
         assert_eq!(board.channel_filter, None, "cycles back to all channels");
-        assert!(board.is_loading(), "identity etc. still loading");
+        assert!(!board.is_loading(), "nothing else was asked for");
+        board.request(&board.parts_to_load());
+        assert!(board.is_loading(), "identity etc. now loading");
+        assert!(!board.parts_to_load().contains(&BoardPart::Chat), "chat is on demand");
+        assert_eq!(
+            board.on_demand_missing(),
+            [BoardPart::PendingReviews],
+            "chat was loaded above"
+        );
     }
 }

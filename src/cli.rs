@@ -1,25 +1,44 @@
 //! The headless commands: the same backend calls as the console, without a screen, for
 //! scripts, cron jobs and tests. Each prints a readable table, or JSON with `--json`.
+//! Writes go through the same [`Write`]s as the console's flows, so `--dry-run` prints exactly
+//! what the console's confirmation would say, and sends nothing.
 
 use std::io::Read;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::actions::move_posts::MovePosts;
+use crate::actions::move_topic::MoveTopic;
+use crate::actions::reply::SendReply;
+use crate::actions::solution::SetSolution;
+use crate::actions::write::Write;
 use crate::audit::AuditLog;
-use crate::backend::{BackendError, Result as BackendResult};
+use crate::backend::{BackendError, Result as BackendResult, SearchQuery};
 use crate::clock::{format_age, Wait};
 use crate::connect::{ConnectError, Session};
 use crate::domain::*;
+use crate::output::{Closed, Printer};
 use crate::text::sanitize_line;
 
 /// Why a command failed; `main` turns it into a message and an exit code.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum CliError {
+    #[error("{0}")]
     Usage(String),
+    #[error("{}", sanitize_line(&.0.to_string()))]
     Backend(BackendError),
+    #[error("{}", sanitize_line(&.0.to_string()))]
     Connect(ConnectError),
+    #[error("{0}")]
     Io(String),
+    /// The command's deadline passed.
+    #[error("no answer within {} s (the deadline; --timeout SECS changes it)", .0.as_secs())]
+    Timeout(Duration),
+    /// Standard output was closed by its reader: end quietly.
+    #[error("standard output closed")]
+    Closed,
 }
 
 impl CliError {
@@ -30,16 +49,22 @@ impl CliError {
             CliError::Connect(ConnectError::Backend(e)) => e.exit_code() as u8,
             CliError::Connect(ConnectError::Usage(_) | ConnectError::Config(_)) => 2,
             CliError::Connect(ConnectError::Sandbox(_)) | CliError::Io(_) => 7,
+            CliError::Timeout(_) => 7,
+            CliError::Closed => 0,
         }
     }
-}
 
-impl std::fmt::Display for CliError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    /// A short machine-readable name of the case, for `--json` errors.
+    pub fn kind(&self) -> &'static str {
         match self {
-            CliError::Usage(m) | CliError::Io(m) => f.write_str(m),
-            CliError::Backend(e) => write!(f, "{}", sanitize_line(&e.to_string())),
-            CliError::Connect(e) => write!(f, "{}", sanitize_line(&e.to_string())),
+            CliError::Usage(_) => "usage",
+            CliError::Backend(e) | CliError::Connect(ConnectError::Backend(e)) => e.kind(),
+            CliError::Connect(ConnectError::Usage(_)) => "usage",
+            CliError::Connect(ConnectError::Config(_)) => "config",
+            CliError::Connect(ConnectError::Sandbox(_)) => "sandbox",
+            CliError::Io(_) => "io",
+            CliError::Timeout(_) => "timeout",
+            CliError::Closed => "closed",
         }
     }
 }
@@ -56,6 +81,12 @@ impl From<ConnectError> for CliError {
     }
 }
 
+impl From<Closed> for CliError {
+    fn from(_: Closed) -> Self {
+        CliError::Closed
+    }
+}
+
 /// Where a reply's text comes from.
 pub enum TextSource {
     File(PathBuf),
@@ -64,39 +95,12 @@ pub enum TextSource {
 
 type Result<T> = std::result::Result<T, CliError>;
 
-fn print_json<T: Serialize>(value: &T) -> Result<()> {
-    let text = serde_json::to_string_pretty(value).map_err(|e| CliError::Io(e.to_string()))?;
-    println!("{text}");
-    Ok(())
-}
-
-/// A plain text table: columns padded to their widest cell; the last column is not padded.
-fn print_table(headers: &[&str], rows: Vec<Vec<String>>) {
-    use unicode_width::UnicodeWidthStr;
-    let mut widths: Vec<usize> = headers.iter().map(|h| h.width()).collect();
-    for row in &rows {
-        for (i, cell) in row.iter().enumerate() {
-            if let Some(w) = widths.get_mut(i) {
-                *w = (*w).max(cell.width());
-            }
-        }
-    }
-    let line = |cells: Vec<String>| {
-        let last = cells.len().saturating_sub(1);
-        let mut out = String::new();
-        for (i, cell) in cells.into_iter().enumerate() {
-            out.push_str(&cell);
-            if i < last {
-                let pad = widths[i].saturating_sub(cell.width()) + 2;
-                out.push_str(&" ".repeat(pad));
-            }
-        }
-        out
-    };
-    println!("{}", line(headers.iter().map(|h| h.to_string()).collect()));
-    for row in rows {
-        println!("{}", line(row));
-    }
+/// How a command prints.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Out {
+    pub json: bool,
+    /// For writes: print what would be sent, send nothing.
+    pub dry_run: bool,
 }
 
 fn truncate(s: &str, max: usize) -> String {
@@ -115,6 +119,47 @@ fn truncate(s: &str, max: usize) -> String {
     out
 }
 
+/// Warnings of the session (a key file others can read...), on stderr, once.
+pub fn print_warnings(session: &Session) {
+    for w in &session.warnings {
+        eprintln!("modterm: warning: {}", sanitize_line(w));
+    }
+}
+
+/// Sends a write (or, with `--dry-run`, says what would be sent), records it in the audit log,
+/// and prints the server's answer.
+pub async fn perform<W: Write>(session: &Session, write: W, out: Out) -> Result<()> {
+    let mut p = Printer::default();
+    if out.dry_run {
+        let preview = write.preview();
+        if out.json {
+            p.json(&serde_json::json!({
+                "dry_run": true,
+                "kind": write.kind(),
+                "target": write.target(),
+                "would_send": &write,
+                "preview": preview,
+            }))?;
+        } else {
+            p.line(&format!("{} (dry run: nothing sent)", preview.title))?;
+            for line in &preview.lines {
+                p.line(&format!("  {line}"))?;
+            }
+        }
+        return Ok(());
+    }
+    let result = write.send(&*session.backend).await;
+    audit(session, write.kind(), &write.target(), &result);
+    let answer = result?;
+    if out.json {
+        p.json(&answer)?;
+    } else {
+        p.line(&write.done(&answer))?;
+    }
+    Ok(())
+}
+
+/// Records a write; an audit log that cannot be written is said on stderr, never silently.
 fn audit(session: &Session, action: &str, target: &str, result: &BackendResult<impl Sized>) {
     let outcome = match result {
         Ok(_) => "ok".to_string(),
@@ -122,29 +167,37 @@ fn audit(session: &Session, action: &str, target: &str, result: &BackendResult<i
     };
     let log = AuditLog::new(session.paths.audit_log());
     if let Err(e) = log.record(session.site(), &session.username, action, target, &outcome) {
-        crate::logging::warn(&format!("audit log write failed: {e}"));
+        tracing::warn!("audit log write failed: {e}");
+        eprintln!(
+            "modterm: warning: the audit log {} could not record this action: {e}",
+            log.path().display()
+        );
     }
 }
 
-pub async fn whoami(session: &Session, json: bool) -> Result<()> {
+pub async fn whoami(session: &Session, out: Out) -> Result<()> {
     let account = session.backend.whoami().await?;
-    if json {
-        return print_json(&account);
+    let mut p = Printer::default();
+    if out.json {
+        return Ok(p.json(&account)?);
     }
     let caps = account.capabilities;
     let yes = |b: bool| if b { "yes" } else { "no" };
-    println!("site:      {}", session.site());
-    println!("username:  {}", sanitize_line(&account.username));
-    println!("role:      {}", account.role.label());
-    println!("trust:     {}", account.trust_level);
-    println!("reply:     {}", yes(caps.reply));
-    println!("move:      {}", yes(caps.move_posts));
-    println!("award:     {}", yes(caps.award_badges));
-    println!("accept:    {}", yes(caps.accept_any_solution));
+    p.line(&format!("site:      {}", sanitize_line(session.site())))?;
+    p.line(&format!("username:  {}", sanitize_line(&account.username)))?;
+    p.line(&format!("role:      {}", account.role.label()))?;
+    if let Some(rank) = &account.rank {
+        p.line(&format!("rank:      {}", sanitize_line(rank)))?;
+    }
+    p.line(&format!("reply:     {}", yes(caps.reply)))?;
+    p.line(&format!("move:      {}", yes(caps.move_posts)))?;
+    p.line(&format!("award:     {}", yes(caps.award_badges)))?;
+    p.line(&format!("accept:    {}", yes(caps.accept_any_solution)))?;
     Ok(())
 }
 
-/// Collects topics page by page until `limit` or the end of the list.
+/// Collects topics page by page until `limit` or the end of the list. Paging stops when a page
+/// brings nothing new (a server whose paging loops cannot make it ask forever).
 pub async fn collect_topics(
     session: &Session,
     view: QueueView,
@@ -156,13 +209,16 @@ pub async fn collect_topics(
         category,
         ..QueueQuery::default()
     };
-    let mut topics = Vec::new();
-    // Bounded: at most 1000 pages, whatever the server says.
-    for _ in 0..1000 {
+    let mut topics: Vec<TopicSummary> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    // Bounded: at most 10 000 pages, whatever the server says.
+    for _ in 0..10_000 {
         let page = session.backend.topics(&query).await?;
-        topics.extend(page.topics);
-        match page.next_page {
-            Some(next) if topics.len() < limit && next > query.page => query.page = next,
+        let before = topics.len();
+        topics.extend(page.topics.into_iter().filter(|t| seen.insert(t.id.clone())));
+        let progressed = topics.len() > before;
+        match page.next {
+            Some(next) if topics.len() < limit && progressed => query.page = Some(next),
             _ => break,
         }
     }
@@ -172,19 +228,15 @@ pub async fn collect_topics(
 
 pub async fn queue(
     session: &Session,
-    view: &str,
+    view: QueueView,
     category: Option<String>,
     limit: usize,
-    json: bool,
+    out: Out,
 ) -> Result<()> {
-    let view = QueueView::parse(view).ok_or_else(|| {
-        CliError::Usage(format!(
-            "unknown view {view:?}: use unanswered, unsolved, latest or needs-reply"
-        ))
-    })?;
     let topics = collect_topics(session, view, category, limit).await?;
-    if json {
-        return print_json(&topics);
+    let mut p = Printer::default();
+    if out.json {
+        return Ok(p.json(&topics)?);
     }
     let categories = session.backend.categories().await.unwrap_or_default();
     let now = chrono::Utc::now();
@@ -196,11 +248,12 @@ pub async fn queue(
                 .unwrap_or_else(|| "-".into());
             let category = t
                 .category_id
-                .and_then(|id| categories.iter().find(|c| c.id == id))
+                .as_ref()
+                .and_then(|id| categories.iter().find(|c| c.id == *id))
                 .map(|c| sanitize_line(&c.name))
                 .unwrap_or_default();
             vec![
-                t.id.to_string(),
+                sanitize_line(t.id.as_str()),
                 wait,
                 truncate(&category, 18),
                 truncate(&sanitize_line(&t.title), 60),
@@ -210,36 +263,78 @@ pub async fn queue(
             ]
         })
         .collect();
-    print_table(
+    p.table(
         &[
             "ID", "WAITING", "CATEGORY", "TITLE", "AUTHOR", "REPLIES", "SOLVED",
         ],
         rows,
-    );
+    )?;
     Ok(())
 }
 
-pub async fn thread(session: &Session, topic_id: TopicId, json: bool) -> Result<()> {
-    let topic = session.backend.topic(topic_id).await?;
-    if json {
-        return print_json(&topic);
+pub async fn search(session: &Session, words: &str, page: u32, out: Out) -> Result<()> {
+    let results = session
+        .backend
+        .search(&SearchQuery {
+            text: words.to_string(),
+            view: None,
+            category: None,
+            page: page.max(1),
+        })
+        .await?;
+    let mut p = Printer::default();
+    if out.json {
+        return Ok(p.json(&results)?);
     }
-    println!(
+    let rows = results
+        .topics
+        .iter()
+        .map(|t| {
+            let excerpt = results
+                .excerpts
+                .iter()
+                .find(|(id, _)| *id == t.id)
+                .map(|(_, e)| crate::text::render_plain(e))
+                .unwrap_or_default();
+            vec![
+                sanitize_line(t.id.as_str()),
+                truncate(&sanitize_line(&t.title), 50),
+                sanitize_line(t.author.as_deref().unwrap_or("")),
+                t.posts_count.saturating_sub(1).to_string(),
+                truncate(&sanitize_line(&excerpt), 60),
+            ]
+        })
+        .collect();
+    p.table(&["ID", "TITLE", "AUTHOR", "REPLIES", "EXCERPT"], rows)?;
+    if results.more {
+        p.line(&format!("(more: --page {})", page.max(1) + 1))?;
+    }
+    Ok(())
+}
+
+pub async fn thread(session: &Session, topic_id: &TopicId, out: Out) -> Result<()> {
+    let topic = session.backend.topic(topic_id).await?;
+    let mut p = Printer::default();
+    if out.json {
+        return Ok(p.json(&topic)?);
+    }
+    p.line(&format!(
         "#{} {}  ({} posts)",
-        topic.summary.id,
+        sanitize_line(topic.summary.id.as_str()),
         sanitize_line(&topic.summary.title),
         topic.posts.len()
-    );
-    println!("{}", topic.url);
+    ))?;
+    p.line(&sanitize_line(&topic.url))?;
     let styles = crate::text::PostStyles::plain();
+    let site = session.backend.site();
     for post in &topic.posts {
-        println!();
+        p.line("")?;
         let solved = if post.accepted_answer {
             "  ✔ solution"
         } else {
             ""
         };
-        println!(
+        p.line(&format!(
             "── #{} {} ({}) {} ♥{}{}  [post id {}]",
             post.post_number,
             sanitize_line(&post.author.username),
@@ -247,18 +342,60 @@ pub async fn thread(session: &Session, topic_id: TopicId, json: bool) -> Result<
             post.created_at.format("%Y-%m-%d %H:%M"),
             post.like_count,
             solved,
-            post.id
-        );
-        let rendered = crate::text::render_html(&post.cooked, 100, &styles);
+            sanitize_line(post.id.as_str())
+        ))?;
+        let (html, cut) = if post.body_html.len() > crate::tui::MAX_RENDERED_BYTES {
+            let mut end = crate::tui::MAX_RENDERED_BYTES;
+            while !post.body_html.is_char_boundary(end) {
+                end -= 1;
+            }
+            (&post.body_html[..end], true)
+        } else {
+            (post.body_html.as_str(), false)
+        };
+        let rendered = crate::text::render_html(html, 100, &styles);
         for line in rendered.lines {
             let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
-            println!("{text}");
+            p.line(&text)?;
         }
-        for (i, link) in rendered.links.iter().enumerate() {
-            println!("  [{}] {link}", i + 1);
+        if cut {
+            p.line(&format!(
+                "… post truncated: {} KB; read it on the site",
+                post.body_html.len() / 1024
+            ))?;
+        }
+        for (i, link) in rendered
+            .links
+            .iter()
+            .filter_map(|l| site.resolve_link(l))
+            .enumerate()
+        {
+            p.line(&format!("  [{}] {}", i + 1, sanitize_line(&link)))?;
         }
     }
     Ok(())
+}
+
+/// Reads a reply's text (bounded: a reply is never megabytes).
+pub fn read_text(source: TextSource) -> Result<String> {
+    const MAX: u64 = 1024 * 1024;
+    let mut text = String::new();
+    match source {
+        TextSource::File(path) => {
+            let file = std::fs::File::open(&path)
+                .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", path.display())))?;
+            file.take(MAX)
+                .read_to_string(&mut text)
+                .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", path.display())))?;
+        }
+        TextSource::Stdin => {
+            std::io::stdin()
+                .take(MAX)
+                .read_to_string(&mut text)
+                .map_err(|e| CliError::Usage(format!("cannot read standard input: {e}")))?;
+        }
+    }
+    Ok(text)
 }
 
 pub async fn reply(
@@ -266,70 +403,39 @@ pub async fn reply(
     topic_id: TopicId,
     to: Option<u32>,
     source: TextSource,
-    json: bool,
+    out: Out,
 ) -> Result<()> {
-    let raw = match source {
-        TextSource::File(path) => std::fs::read_to_string(&path)
-            .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", path.display())))?,
-        TextSource::Stdin => {
-            let mut text = String::new();
-            std::io::stdin()
-                .read_to_string(&mut text)
-                .map_err(|e| CliError::Usage(format!("cannot read standard input: {e}")))?;
-            text
-        }
-    };
-    let reply = NewReply {
+    let raw = read_text(source)?;
+    let write = SendReply {
         topic_id,
         reply_to_post_number: to,
         raw,
+        topic_title: String::new(),
     };
-    let result = session.backend.reply(&reply).await;
-    audit(session, "reply", &format!("topic {topic_id}"), &result);
-    let post = result?;
-    if json {
-        return print_json(&post);
-    }
-    println!(
-        "posted #{} (post id {}) in topic {}",
-        post.post_number, post.id, post.topic_id
-    );
-    Ok(())
+    perform(session, write, out).await
 }
 
-pub async fn solve(session: &Session, post_id: PostId, undo: bool, json: bool) -> Result<()> {
-    let (action, result) = if undo {
-        (
-            "unaccept_solution",
-            session.backend.unaccept_solution(post_id).await,
-        )
-    } else {
-        (
-            "accept_solution",
-            session.backend.accept_solution(post_id).await,
-        )
+pub async fn solve(session: &Session, post_id: PostId, undo: bool, out: Out) -> Result<()> {
+    let write = SetSolution {
+        topic_id: TopicId::default(),
+        post_id,
+        accept: !undo,
+        post_number: 0,
+        author: String::new(),
+        topic_title: String::new(),
+        previous: None,
     };
-    audit(session, action, &format!("post {post_id}"), &result);
-    result?;
-    if json {
-        return print_json(&serde_json::json!({"post_id": post_id, "accepted": !undo}));
-    }
-    if undo {
-        println!("post {post_id} is no longer the accepted solution");
-    } else {
-        println!("post {post_id} is now the accepted solution");
-    }
-    Ok(())
+    perform(session, write, out).await
 }
 
-async fn category_id(session: &Session, slug: &str) -> Result<CategoryId> {
+async fn find_category(session: &Session, slug: &str) -> Result<Category> {
     let categories = session.backend.categories().await?;
     categories
         .iter()
-        .find(|c| c.slug == slug || c.id.to_string() == slug || c.name.eq_ignore_ascii_case(slug))
-        .map(|c| c.id)
+        .find(|c| c.slug == slug || c.id.as_str() == slug || c.name.eq_ignore_ascii_case(slug))
+        .cloned()
         .ok_or_else(|| {
-            let known: Vec<&str> = categories.iter().map(|c| c.slug.as_str()).collect();
+            let known: Vec<String> = categories.iter().map(|c| sanitize_line(&c.slug)).collect();
             CliError::Backend(BackendError::NotFound(format!(
                 "no category {slug:?}; known: {}",
                 known.join(", ")
@@ -337,23 +443,31 @@ async fn category_id(session: &Session, slug: &str) -> Result<CategoryId> {
         })
 }
 
+#[allow(clippy::too_many_arguments)]
 pub async fn move_posts(
     session: &Session,
     topic_id: TopicId,
-    posts: &[PostId],
+    posts: Vec<PostId>,
     to_topic: Option<TopicId>,
     new_title: Option<String>,
     category: Option<String>,
-    json: bool,
+    out: Out,
 ) -> Result<()> {
-    let destination = match (to_topic, new_title) {
-        (Some(id), _) => MoveDestination::ExistingTopic(id),
+    let (to, destination) = match (to_topic, new_title) {
+        (Some(id), _) => (MoveDestination::ExistingTopic(id), String::new()),
         (None, Some(title)) => {
-            let category_id = match category {
-                Some(slug) => Some(category_id(session, &slug).await?),
+            let category = match category {
+                Some(slug) => Some(find_category(session, &slug).await?),
                 None => None,
             };
-            MoveDestination::NewTopic { title, category_id }
+            let name = category.as_ref().map(|c| c.name.clone()).unwrap_or_default();
+            (
+                MoveDestination::NewTopic {
+                    title,
+                    category_id: category.map(|c| c.id),
+                },
+                name,
+            )
         }
         (None, None) => {
             return Err(CliError::Usage(
@@ -361,57 +475,45 @@ pub async fn move_posts(
             ))
         }
     };
-    let result = session
-        .backend
-        .move_posts(topic_id, posts, &destination)
-        .await;
-    let ids: Vec<String> = posts.iter().map(|p| p.to_string()).collect();
-    audit(
-        session,
-        "move_posts",
-        &format!("topic {topic_id} posts {}", ids.join(",")),
-        &result,
-    );
-    let moved = result?;
-    if json {
-        return print_json(&moved);
-    }
-    println!("moved {} post(s) to {}", posts.len(), moved.url);
-    Ok(())
+    let write = MovePosts {
+        topic_id,
+        posts,
+        to,
+        post_numbers: Vec::new(),
+        topic_title: String::new(),
+        destination,
+    };
+    perform(session, write, out).await
 }
 
 pub async fn move_topic(
     session: &Session,
     topic_id: TopicId,
     category: &str,
-    json: bool,
+    out: Out,
 ) -> Result<()> {
-    let category_id = category_id(session, category).await?;
-    let result = session.backend.move_topic(topic_id, category_id).await;
-    audit(
-        session,
-        "move_topic",
-        &format!("topic {topic_id} to {category}"),
-        &result,
-    );
-    result?;
-    if json {
-        return print_json(&serde_json::json!({"topic_id": topic_id, "category_id": category_id}));
-    }
-    println!("moved topic {topic_id} to {category}");
-    Ok(())
+    let category = find_category(session, category).await?;
+    let write = MoveTopic {
+        topic_id,
+        category_id: category.id,
+        topic_title: String::new(),
+        category_name: category.name,
+        from: None,
+    };
+    perform(session, write, out).await
 }
 
-pub async fn badges(session: &Session, json: bool) -> Result<()> {
+pub async fn badges(session: &Session, out: Out) -> Result<()> {
     let badges = session.backend.badges().await?;
-    if json {
-        return print_json(&badges);
+    let mut p = Printer::default();
+    if out.json {
+        return Ok(p.json(&badges)?);
     }
     let rows = badges
         .iter()
         .map(|b| {
             vec![
-                b.id.to_string(),
+                sanitize_line(b.id.as_str()),
                 sanitize_line(&b.name),
                 format!("{:?}", b.badge_type).to_lowercase(),
                 if b.manually_grantable { "yes" } else { "no" }.into(),
@@ -420,10 +522,10 @@ pub async fn badges(session: &Session, json: bool) -> Result<()> {
             ]
         })
         .collect();
-    print_table(
+    p.table(
         &["ID", "NAME", "TYPE", "GRANTABLE", "GRANTED", "DESCRIPTION"],
         rows,
-    );
+    )?;
     Ok(())
 }
 
@@ -432,35 +534,24 @@ pub async fn award(
     username: &str,
     badge: &str,
     reason: Option<String>,
-    json: bool,
+    out: Out,
 ) -> Result<()> {
     let badges = session.backend.badges().await?;
     let found = badges
         .iter()
-        .find(|b| b.id.to_string() == badge || b.name.eq_ignore_ascii_case(badge))
+        .find(|b| b.id.as_str() == badge || b.name.eq_ignore_ascii_case(badge))
+        .cloned()
         .ok_or_else(|| CliError::Backend(BackendError::NotFound(format!("no badge {badge:?}"))))?;
-    let award = BadgeAward {
-        username: username.to_string(),
-        badge_id: found.id,
-        reason,
+    let write = crate::actions::award::AwardBadge {
+        award: BadgeAward {
+            username: username.to_string(),
+            badge_id: found.id.clone(),
+            reason,
+        },
+        badge: Some(found),
+        held_since: None,
     };
-    let result = session.backend.award_badge(&award).await;
-    audit(
-        session,
-        "award_badge",
-        &format!("{username} badge {}", found.name),
-        &result,
-    );
-    let granted = result?;
-    if json {
-        return print_json(&granted);
-    }
-    println!(
-        "awarded {} to {}",
-        sanitize_line(&granted.badge.name),
-        sanitize_line(username)
-    );
-    Ok(())
+    perform(session, write, out).await
 }
 
 /// One part of the board as printed with `--json`: the data, or why it is missing.
@@ -471,19 +562,20 @@ struct PartOutcome {
     data: Option<BoardData>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    state: Option<&'static str>,
+    state: &'static str,
 }
 
-pub async fn profile(session: &Session, username: &str, json: bool) -> Result<()> {
-    let board = crate::board::load_all(session.backend.clone(), username).await;
+pub async fn profile(session: &Session, username: &str, out: Out) -> Result<()> {
+    let board =
+        crate::board::load_parts(session.backend.clone(), username, &BoardPart::ALL).await;
     if let Some((_, Err(e))) = board
         .iter()
         .find(|(part, r)| *part == BoardPart::Identity && r.is_err())
     {
         return Err(CliError::Backend(e.clone()));
     }
-    if json {
+    let mut p = Printer::default();
+    if out.json {
         let parts: Vec<PartOutcome> = board
             .into_iter()
             .map(|(part, result)| match result {
@@ -491,96 +583,61 @@ pub async fn profile(session: &Session, username: &str, json: bool) -> Result<()
                     part,
                     data: Some(data),
                     error: None,
-                    state: Some("loaded"),
+                    state: "loaded",
                 },
                 Err(e) => PartOutcome {
                     part,
                     data: None,
-                    state: Some(match e {
+                    state: match e {
                         BackendError::Forbidden(_) | BackendError::NotSignedIn(_) => {
                             "not_permitted"
                         }
+                        BackendError::Unsupported(_) => "unavailable",
                         _ => "failed",
-                    }),
+                    },
                     error: Some(e.to_string()),
                 },
             })
             .collect();
-        return print_json(&serde_json::json!({"username": username, "parts": parts}));
+        return Ok(p.json(&serde_json::json!({"username": username, "parts": parts}))?);
     }
     let mut board_view = crate::board::Board::new(username);
     for (part, result) in board {
         board_view.apply(part, result);
     }
     for line in board_view.plain_text(chrono::Utc::now()) {
-        println!("{line}");
+        p.line(&line)?;
     }
     Ok(())
 }
 
-pub fn log(last: Option<usize>, json: bool) -> Result<()> {
+pub fn log(last: Option<usize>, out: Out) -> Result<()> {
     let paths = crate::config::Paths::resolve().map_err(|e| CliError::Usage(e.to_string()))?;
     let entries = AuditLog::new(paths.audit_log())
         .entries()
         .map_err(|e| CliError::Io(format!("cannot read the audit log: {e}")))?;
     let skip = last.map_or(0, |n| entries.len().saturating_sub(n));
     let entries = &entries[skip..];
-    if json {
-        return print_json(&entries);
+    let mut p = Printer::default();
+    if out.json {
+        return Ok(p.json(&entries)?);
     }
     let rows = entries
         .iter()
         .map(|e| {
             vec![
-                e.time.clone(),
-                e.account.clone(),
-                e.action.clone(),
-                e.target.clone(),
-                e.result.clone(),
-                e.site.clone(),
+                sanitize_line(&e.time),
+                sanitize_line(&e.account),
+                sanitize_line(&e.action),
+                sanitize_line(&e.target),
+                sanitize_line(&e.result),
+                sanitize_line(&e.site),
             ]
         })
         .collect();
-    print_table(
+    p.table(
         &["TIME", "ACCOUNT", "ACTION", "TARGET", "RESULT", "SITE"],
         rows,
-    );
+    )?;
     Ok(())
-}
-
-pub async fn watch(session: &Session, view: &str, json: bool) -> Result<()> {
-    crate::watch::run(session, view, json).await
-}
-
-#[allow(clippy::too_many_arguments)]
-pub async fn sandbox_serve(
-    addr: std::net::SocketAddr,
-    db: Option<PathBuf>,
-    api_key: String,
-    topics: usize,
-    seed: u64,
-    rate_limit: u32,
-    activity: f64,
-) -> Result<()> {
-    let db_path = match db {
-        Some(path) => path,
-        None => crate::config::Paths::resolve()
-            .map_err(|e| CliError::Usage(e.to_string()))?
-            .sandbox_db(),
-    };
-    if let Some(dir) = db_path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| CliError::Io(format!("cannot create {}: {e}", dir.display())))?;
-    }
-    let options = crate::sandbox::SandboxOptions {
-        addr,
-        db_path,
-        api_key,
-        topics,
-        seed,
-        admin_rate_limit_per_minute: (rate_limit > 0).then_some(rate_limit),
-    };
-    crate::sandbox::run_cli_with_activity(options, activity)
-        .await
-        .map_err(|e| CliError::Io(e.to_string()))
 }

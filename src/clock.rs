@@ -114,7 +114,7 @@ mod tests {
 
     fn topic(posts: u32, author: &str, last: &str) -> TopicSummary {
         TopicSummary {
-            id: 1,
+            id: crate::domain::TopicId::from(1),
             title: "t".into(),
             slug: "t".into(),
             category_id: None,

@@ -3,12 +3,19 @@
 //! Order: `--url` (with `--api-key`/`--username` or their `MODTERM_*` variables), then
 //! `--profile`, then the config's `default_profile`, and with none of those the embedded
 //! sandbox, started from the data directory and signed in as a demo account.
+//!
+//! The request budget follows the kind of key (Discourse: admin keys share 60 a minute for the
+//! whole site; a user API key has 20 a minute and 2,880 a day), overridable per profile with
+//! `requests_per_minute` and `requests_per_day`.
 
 use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
 use std::time::Duration;
 
+use tracing_subscriber::filter::LevelFilter;
+
 use crate::backend::discourse::{Credentials, Discourse, DiscourseOptions};
+use crate::backend::governor::Limits;
 use crate::backend::Backend;
 use crate::config::{KeySource, Paths, Platform, Profile, Settings};
 use crate::sandbox::{Sandbox, SandboxOptions};
@@ -17,8 +24,16 @@ use crate::sandbox::{Sandbox, SandboxOptions};
 pub const SANDBOX_DEFAULT_USER: &str = "mod_anna";
 /// Topics seeded into a new embedded sandbox.
 pub const SANDBOX_DEFAULT_TOPICS: usize = 2000;
+/// What the status bar and the drafts call the embedded community.
+pub const DEMO_TITLE: &str = "demo community";
+/// Drafts of the embedded community are kept under this name (its port changes every run).
+pub const DEMO_DRAFT_SITE: &str = "demo";
 
-#[derive(Debug, Clone, Default)]
+/// Test-only: the length of a rate-limit "minute" in milliseconds, so a test can run an hour
+/// of triage against a sandbox whose limits are scaled the same way. Never set it otherwise.
+pub const RATE_WINDOW_ENV: &str = "MODTERM_TEST_RATE_WINDOW_MS";
+
+#[derive(Debug, Clone)]
 pub struct ConnectArgs {
     pub profile: Option<String>,
     pub url: Option<String>,
@@ -26,6 +41,21 @@ pub struct ConnectArgs {
     pub api_key: Option<String>,
     pub user_api_key: bool,
     pub insecure: bool,
+    pub log_level: LevelFilter,
+}
+
+impl Default for ConnectArgs {
+    fn default() -> Self {
+        ConnectArgs {
+            profile: None,
+            url: None,
+            username: None,
+            api_key: None,
+            user_api_key: false,
+            insecure: false,
+            log_level: LevelFilter::INFO,
+        }
+    }
 }
 
 /// A connected backend, and the sandbox behind it when modterm started one.
@@ -35,13 +65,24 @@ pub struct Session {
     pub username: String,
     pub paths: Paths,
     pub settings: Settings,
+    /// Where the key came from, for `doctor` (never the key itself).
+    pub key_source: String,
     /// Warnings to show once (for example a key file readable by others).
     pub warnings: Vec<String>,
 }
 
 impl Session {
     pub fn site(&self) -> &str {
-        self.backend.site_url()
+        &self.backend.site().base_url
+    }
+
+    /// The name drafts of this site are kept under.
+    pub fn draft_site(&self) -> String {
+        if self.sandbox.is_some() {
+            DEMO_DRAFT_SITE.to_string()
+        } else {
+            self.site().to_string()
+        }
     }
 
     /// Stops the embedded sandbox, if any, letting in-flight requests finish.
@@ -52,32 +93,50 @@ impl Session {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
     /// The flags or config do not say enough (exit code 2).
+    #[error("{0}")]
     Usage(String),
+    #[error("{0}")]
     Config(crate::config::ConfigError),
+    #[error("{0}")]
     Backend(crate::backend::BackendError),
+    #[error("embedded sandbox: {0}")]
     Sandbox(String),
 }
 
-impl std::fmt::Display for ConnectError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ConnectError::Usage(m) => f.write_str(m),
-            ConnectError::Config(e) => write!(f, "{e}"),
-            ConnectError::Backend(e) => write!(f, "{e}"),
-            ConnectError::Sandbox(m) => write!(f, "embedded sandbox: {m}"),
-        }
-    }
+/// The test-only window override (see [`RATE_WINDOW_ENV`]).
+fn rate_window() -> Duration {
+    std::env::var(RATE_WINDOW_ENV)
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|ms| *ms > 0)
+        .map(Duration::from_millis)
+        .unwrap_or(crate::backend::governor::MINUTE)
 }
 
-impl std::error::Error for ConnectError {}
+/// The budget for a key: the platform's default for its kind, then the profile's overrides
+/// (0 turns a limit off).
+pub fn limits_for(credentials: &Credentials, profile: Option<&Profile>) -> Limits {
+    let mut limits = credentials.default_limits();
+    if let Some(p) = profile {
+        if let Some(n) = p.requests_per_minute {
+            limits.per_minute = n;
+            limits.scope = format!("{} (profile)", limits.scope);
+        }
+        if let Some(n) = p.requests_per_day {
+            limits.per_day = (n > 0).then_some(n);
+        }
+    }
+    limits.window = rate_window();
+    limits
+}
 
 pub async fn connect(args: &ConnectArgs) -> Result<Session, ConnectError> {
     let paths = Paths::resolve().map_err(ConnectError::Config)?;
     let settings = Settings::load(&paths).map_err(ConnectError::Config)?;
-    crate::logging::init(&paths.log_file());
+    crate::logging::init(&paths.log_file(), args.log_level);
 
     if let Some(url) = &args.url {
         let key = args.api_key.clone().ok_or_else(|| {
@@ -89,13 +148,14 @@ pub async fn connect(args: &ConnectArgs) -> Result<Session, ConnectError> {
                 "an admin API key needs --username (or MODTERM_USERNAME)".into(),
             ));
         }
-        let backend = discourse(url, &username, key, args.user_api_key, args.insecure)?;
+        let backend = discourse(url, &username, key, args.user_api_key, args.insecure, None, None)?;
         return Ok(Session {
             backend,
             sandbox: None,
             username,
             paths,
             settings,
+            key_source: "--api-key / MODTERM_API_KEY".into(),
             warnings: Vec::new(),
         });
     }
@@ -111,31 +171,46 @@ pub async fn connect(args: &ConnectArgs) -> Result<Session, ConnectError> {
                 paths.config_file().display()
             ))
         })?;
-        return connect_profile(args, profile, paths, settings).await;
+        return connect_profile(args, &name, profile, paths, settings).await;
     }
 
     connect_sandbox(args, paths, settings).await
 }
 
+/// Where a profile's key comes from, in words (never the key).
+pub fn describe_key_source(source: &KeySource) -> String {
+    match source {
+        KeySource::Env(var) => format!("environment variable {var}"),
+        KeySource::Command(cmd) => format!("command `{cmd}`"),
+        KeySource::File(path) => format!("file {}", path.display()),
+        KeySource::None => "none".into(),
+    }
+}
+
 async fn connect_profile(
     args: &ConnectArgs,
+    name: &str,
     profile: Profile,
     paths: Paths,
     settings: Settings,
 ) -> Result<Session, ConnectError> {
     if profile.platform != Platform::Discourse {
-        return Err(ConnectError::Usage(
-            "only the discourse platform is supported in this version".into(),
-        ));
+        return Err(ConnectError::Usage(format!(
+            "profile {name:?}: the {:?} platform is not supported by this build",
+            profile.platform
+        )));
     }
-    let (key, warnings) = match (&args.api_key, &profile.key) {
-        (Some(key), _) => (key.clone(), Vec::new()),
+    let (key, warnings, key_source) = match (&args.api_key, &profile.key) {
+        (Some(key), _) => (key.clone(), Vec::new(), "--api-key / MODTERM_API_KEY".into()),
         (None, KeySource::None) => {
-            return Err(ConnectError::Usage(
-                "the profile names no key: add api_key_env, api_key_cmd or api_key_file".into(),
-            ))
+            return Err(ConnectError::Usage(format!(
+                "profile {name:?} names no key: add api_key_env, api_key_cmd or api_key_file"
+            )))
         }
-        (None, _) => profile.resolve_key().map_err(ConnectError::Config)?,
+        (None, source) => {
+            let (key, warnings) = profile.resolve_key().map_err(ConnectError::Config)?;
+            (key, warnings, describe_key_source(source))
+        }
     };
     let username = args
         .username
@@ -145,8 +220,10 @@ async fn connect_profile(
         &profile.url,
         &username,
         key,
-        args.user_api_key,
+        args.user_api_key || profile.user_api_key,
         args.insecure || profile.insecure,
+        Some(&profile),
+        None,
     )?;
     Ok(Session {
         backend,
@@ -154,6 +231,7 @@ async fn connect_profile(
         username,
         paths,
         settings,
+        key_source: format!("profile {name:?}: {key_source}"),
         warnings,
     })
 }
@@ -165,17 +243,18 @@ async fn connect_sandbox(
 ) -> Result<Session, ConnectError> {
     let db_path = paths.sandbox_db();
     if let Some(dir) = db_path.parent() {
-        std::fs::create_dir_all(dir)
+        crate::files::private_dir(dir)
             .map_err(|e| ConnectError::Sandbox(format!("cannot create {}: {e}", dir.display())))?;
     }
     let api_key = random_key();
     let sandbox = Sandbox::start(SandboxOptions {
-        addr: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
-        db_path,
-        api_key: api_key.clone(),
-        topics: SANDBOX_DEFAULT_TOPICS,
-        seed: 7,
-        admin_rate_limit_per_minute: None,
+        // The demo keeps Discourse's limits, so the console is always used within them.
+        rebase_times: true,
+        ..SandboxOptions::new(
+            std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+            db_path,
+            api_key.clone(),
+        )
     })
     .await
     .map_err(|e| ConnectError::Sandbox(e.to_string()))?;
@@ -183,13 +262,22 @@ async fn connect_sandbox(
         .username
         .clone()
         .unwrap_or_else(|| SANDBOX_DEFAULT_USER.to_string());
-    let backend = discourse(&sandbox.url(), &username, api_key, false, false)?;
+    let backend = discourse(
+        &sandbox.url(),
+        &username,
+        api_key,
+        false,
+        false,
+        None,
+        Some(DEMO_TITLE.to_string()),
+    )?;
     Ok(Session {
         backend,
         sandbox: Some(sandbox),
         username,
         paths,
         settings,
+        key_source: "the embedded demo's own key".into(),
         warnings: Vec::new(),
     })
 }
@@ -200,6 +288,8 @@ fn discourse(
     key: String,
     user_api_key: bool,
     insecure: bool,
+    profile: Option<&Profile>,
+    title: Option<String>,
 ) -> Result<Arc<dyn Backend>, ConnectError> {
     let credentials = if user_api_key {
         Credentials::UserApiKey {
@@ -213,8 +303,10 @@ fn discourse(
         }
     };
     let mut options = DiscourseOptions::new(url.trim_end_matches('/').to_string(), credentials);
+    options.limits = limits_for(&options.credentials, profile);
     options.allow_insecure_http = insecure;
     options.timeout = Duration::from_secs(20);
+    options.title = title;
     let backend = Discourse::new(options).map_err(ConnectError::Backend)?;
     Ok(Arc::new(backend))
 }

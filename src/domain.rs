@@ -2,16 +2,101 @@
 //! wire format. No I/O and no serde wire details live here; adapters map their own wire types
 //! into these in one place each, and the sandbox builds them from its store.
 //!
+//! Nothing here knows a platform: ids and page positions are opaque text the adapter gave,
+//! post bodies are HTML, roles are neutral and ranks are the platform's own words, and what
+//! a site links to, how it quotes and which operations it has come from the adapter's
+//! [`SiteInfo`].
+//!
 //! Types derive `Serialize` only so the headless commands can print them with `--json`.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-pub type TopicId = u64;
-pub type PostId = u64;
-pub type UserId = u64;
-pub type CategoryId = u64;
-pub type BadgeId = u64;
+/// Declares an opaque id: text the platform gave, compared and hashed as text, printed as is.
+macro_rules! opaque_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(
+            Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize, Default,
+        )]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn new(id: impl Into<String>) -> Self {
+                $name(id.into())
+            }
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl From<u64> for $name {
+            fn from(n: u64) -> Self {
+                $name(n.to_string())
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(s: &str) -> Self {
+                $name(s.to_string())
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(s: String) -> Self {
+                $name(s)
+            }
+        }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.0 == other
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.0 == *other
+            }
+        }
+    };
+}
+
+opaque_id!(
+    /// A topic (Discourse) or thread (Khoros).
+    TopicId
+);
+opaque_id!(
+    /// A post (Discourse) or message (Khoros).
+    PostId
+);
+opaque_id!(
+    /// A member account.
+    UserId
+);
+opaque_id!(
+    /// A category (Discourse) or board (Khoros).
+    CategoryId
+);
+opaque_id!(
+    /// A badge of the site's catalogue.
+    BadgeId
+);
+opaque_id!(
+    /// An item of the review queue.
+    ReviewId
+);
+opaque_id!(
+    /// Where the next page of a list starts: a page number on Discourse, a cursor on Khoros.
+    PageToken
+);
 
 /// A moment reported by the server. Always UTC.
 pub type Timestamp = DateTime<Utc>;
@@ -22,19 +107,20 @@ pub type Timestamp = DateTime<Utc>;
 pub enum Role {
     Admin,
     Moderator,
-    /// Discourse trust level 4 ("leader"); a Khoros community guide.
+    /// Elevated rights without being staff: Discourse's trust level 4 "leaders", Khoros's
+    /// community guides and super users.
     Leader,
     Member,
 }
 
 impl Role {
     /// Role from the flags every platform reports in some form.
-    pub fn from_flags(admin: bool, moderator: bool, trust_level: u8) -> Role {
+    pub fn from_flags(admin: bool, moderator: bool, leader: bool) -> Role {
         if admin {
             Role::Admin
         } else if moderator {
             Role::Moderator
-        } else if trust_level >= 4 {
+        } else if leader {
             Role::Leader
         } else {
             Role::Member
@@ -55,8 +141,9 @@ impl Role {
     }
 }
 
-/// What the signed-in account may do, site-wide. Per-topic and per-post rights (for example
-/// `can_accept_answer`) travel on [`Topic`] and [`Post`], because the server decides them there.
+/// What the signed-in account may do, site-wide, as its adapter reads the platform's rules.
+/// Per-topic and per-post rights (for example `can_accept_answer`) travel on [`Topic`] and
+/// [`Post`], because the server decides them there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
 pub struct Capabilities {
     pub reply: bool,
@@ -72,25 +159,6 @@ pub struct Capabilities {
     pub review_queue: bool,
 }
 
-impl Capabilities {
-    /// Discourse's guardian rules for a role (reference §4–§10). The server remains the judge;
-    /// this only decides what the console offers.
-    pub fn for_role(role: Role) -> Capabilities {
-        let staff = role.is_staff();
-        let leader_or_staff = staff || role == Role::Leader;
-        Capabilities {
-            reply: true,
-            move_posts: leader_or_staff,
-            move_topics: leader_or_staff,
-            award_badges: staff,
-            accept_any_solution: leader_or_staff,
-            read_private_messages: role == Role::Admin,
-            see_admin_details: staff,
-            review_queue: staff,
-        }
-    }
-}
-
 /// The account the console is signed in as.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Account {
@@ -98,7 +166,8 @@ pub struct Account {
     pub username: String,
     pub name: Option<String>,
     pub role: Role,
-    pub trust_level: u8,
+    /// The platform's own word for the account's standing ("regular", "Super User").
+    pub rank: Option<String>,
     pub capabilities: Capabilities,
 }
 
@@ -151,18 +220,64 @@ impl QueueView {
             .into_iter()
             .find(|v| v.name() == name || v.name().replace('-', "_") == name)
     }
+
+    /// Whether a topic belongs in this view by what it is (open/closed is the query's
+    /// status, checked by the adapter).
+    pub fn holds(&self, t: &TopicSummary) -> bool {
+        match self {
+            QueueView::Unanswered => t.is_unanswered(),
+            QueueView::Unsolved => !t.has_accepted_answer,
+            QueueView::Latest => true,
+            QueueView::NeedsReply => t.is_unanswered() || t.awaits_follow_up(),
+        }
+    }
 }
 
 /// Sort order of a topic list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum TopicOrder {
-    /// Oldest first by creation: the longest-waiting topic on top.
+    /// The longest-waiting member first (by the view's wait clock).
     #[default]
     OldestFirst,
     NewestFirst,
+    /// Most recently active first.
     Activity,
+    /// Most replies first.
+    Replies,
+    /// Most likes first.
     Likes,
+}
+
+impl TopicOrder {
+    /// The orders `o` cycles through, in that order.
+    pub const CYCLE: [TopicOrder; 4] = [
+        TopicOrder::OldestFirst,
+        TopicOrder::NewestFirst,
+        TopicOrder::Replies,
+        TopicOrder::Likes,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            TopicOrder::OldestFirst => "waiting longest",
+            TopicOrder::NewestFirst => "newest",
+            TopicOrder::Activity => "latest activity",
+            TopicOrder::Replies => "most replies",
+            TopicOrder::Likes => "most likes",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<TopicOrder> {
+        match s {
+            "waiting" | "oldest" | "created" => Some(TopicOrder::OldestFirst),
+            "newest" | "created-desc" => Some(TopicOrder::NewestFirst),
+            "activity" => Some(TopicOrder::Activity),
+            "replies" => Some(TopicOrder::Replies),
+            "likes" => Some(TopicOrder::Likes),
+            _ => None,
+        }
+    }
 }
 
 /// Topic status filter.
@@ -180,13 +295,28 @@ pub enum TopicStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
 pub struct QueueQuery {
     pub view: QueueView,
-    /// Category slug (or numeric id as text).
+    /// Category slug (or id as text).
     pub category: Option<String>,
     pub tags: Vec<String>,
     pub status: Option<TopicStatus>,
     pub order: TopicOrder,
-    /// 0-based page.
-    pub page: u32,
+    /// Where to start: `None` for the first page, else what the previous page gave.
+    pub page: Option<PageToken>,
+}
+
+impl QueueQuery {
+    /// Whether a topic belongs in the list this query asks for, by what the topic is now: the
+    /// view's rule and the status (the category is the caller's to check, by its id).
+    pub fn admits(&self, t: &TopicSummary) -> bool {
+        let status_ok = match self.status {
+            None | Some(TopicStatus::Open) => self.view == QueueView::Latest || (!t.closed && !t.archived),
+            Some(TopicStatus::Closed) => t.closed,
+            Some(TopicStatus::Archived) => t.archived,
+            Some(TopicStatus::Solved) => t.has_accepted_answer,
+            Some(TopicStatus::Unsolved) => !t.has_accepted_answer,
+        };
+        self.view.holds(t) && status_ok && self.tags.iter().all(|tag| t.tags.contains(tag))
+    }
 }
 
 /// One row of a topic list.
@@ -231,8 +361,8 @@ impl TopicSummary {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TopicPage {
     pub topics: Vec<TopicSummary>,
-    /// The page to ask for next, if the server says there is one.
-    pub next_page: Option<u32>,
+    /// Where the next page starts, if the server says there is one.
+    pub next: Option<PageToken>,
     pub per_page: u32,
 }
 
@@ -243,7 +373,8 @@ pub struct PostAuthor {
     pub username: String,
     pub name: Option<String>,
     pub role: Role,
-    pub trust_level: u8,
+    /// The platform's own word for the author's standing.
+    pub rank: Option<String>,
     pub title: Option<String>,
 }
 
@@ -263,8 +394,9 @@ pub struct Post {
     pub post_number: u32,
     pub author: PostAuthor,
     pub created_at: Timestamp,
-    /// Rendered HTML from the server. Hostile until the text renderer has cleaned it.
-    pub cooked: String,
+    /// The post as HTML, as the server renders it. Hostile until the text renderer has
+    /// cleaned it.
+    pub body_html: String,
     pub raw: Option<String>,
     pub kind: PostKind,
     pub like_count: u32,
@@ -302,6 +434,17 @@ pub struct NewReply {
     pub raw: String,
 }
 
+/// What became of a reply the server accepted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "state", content = "post")]
+pub enum Sent {
+    /// Posted: the new post.
+    Posted(Post),
+    /// Held for a moderator's approval (the site's rules for new members); it appears once
+    /// approved. Sending it again would post it twice.
+    Queued,
+}
+
 /// Where moved posts go.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -328,17 +471,6 @@ pub enum BadgeType {
     Bronze,
 }
 
-impl BadgeType {
-    /// Discourse's `badge_type_id`: 1 gold, 2 silver, 3 bronze.
-    pub fn from_id(id: u64) -> BadgeType {
-        match id {
-            1 => BadgeType::Gold,
-            2 => BadgeType::Silver,
-            _ => BadgeType::Bronze,
-        }
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Badge {
     pub id: BadgeId,
@@ -348,6 +480,8 @@ pub struct Badge {
     pub grant_count: u64,
     /// Staff may grant it by hand (system badges are granted automatically).
     pub manually_grantable: bool,
+    /// A member may hold it more than once.
+    pub multiple_grant: bool,
     pub enabled: bool,
 }
 
@@ -381,7 +515,8 @@ pub struct Member {
     pub name: Option<String>,
     pub title: Option<String>,
     pub role: Role,
-    pub trust_level: u8,
+    /// The platform's own word for the member's standing ("regular", "Super User").
+    pub rank: Option<String>,
     pub created_at: Option<Timestamp>,
     pub last_seen_at: Option<Timestamp>,
     pub last_posted_at: Option<Timestamp>,
@@ -404,8 +539,8 @@ pub struct MemberStats {
     pub days_visited: u64,
     pub time_read_secs: u64,
     pub posts_read: u64,
-    /// Rank among members by likes received, where the platform reports it.
-    pub rank: Option<u64>,
+    /// Position among members by likes received, where the platform reports it.
+    pub likes_rank: Option<u64>,
 }
 
 /// Where an activity happened.
@@ -418,16 +553,24 @@ pub enum Channel {
     Chat,
     PrivateMessage,
     LinkedAccount,
+    /// Care conversations on social networks (Khoros Care).
+    Twitter,
+    Facebook,
+    /// In-app and web messaging (Khoros Care).
+    Messaging,
 }
 
 impl Channel {
-    pub const ALL: [Channel; 6] = [
+    pub const ALL: [Channel; 9] = [
         Channel::Forum,
         Channel::Solution,
         Channel::Like,
         Channel::Chat,
         Channel::PrivateMessage,
         Channel::LinkedAccount,
+        Channel::Twitter,
+        Channel::Facebook,
+        Channel::Messaging,
     ];
 
     pub fn label(self) -> &'static str {
@@ -438,6 +581,9 @@ impl Channel {
             Channel::Chat => "chat",
             Channel::PrivateMessage => "pm",
             Channel::LinkedAccount => "linked",
+            Channel::Twitter => "twitter",
+            Channel::Facebook => "facebook",
+            Channel::Messaging => "messaging",
         }
     }
 }
@@ -481,7 +627,7 @@ pub struct Penalty {
 /// An item waiting in the review queue.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ReviewItem {
-    pub id: u64,
+    pub id: ReviewId,
     pub kind: String,
     pub topic_id: Option<TopicId>,
     pub post_id: Option<PostId>,
@@ -500,7 +646,6 @@ pub struct MemberModeration {
     pub silences: u64,
     pub current: Vec<Penalty>,
     pub linked_accounts: Vec<LinkedAccount>,
-    pub pending_reviews: Vec<ReviewItem>,
 }
 
 /// The parts of a member's profile board. Each loads on its own, so one failing source never
@@ -515,12 +660,16 @@ pub enum BoardPart {
     ForumActivity,
     PrivateMessages,
     Chat,
-    /// Staff only: penalties, flags, linked accounts, pending reviews.
+    /// Staff only: penalties, flags, linked accounts.
     Moderation,
+    /// Staff only: the member's items waiting in the review queue.
+    PendingReviews,
+    /// The member's accounts and conversations on social channels (Khoros Care).
+    LinkedChannels,
 }
 
 impl BoardPart {
-    pub const ALL: [BoardPart; 7] = [
+    pub const ALL: [BoardPart; 9] = [
         BoardPart::Identity,
         BoardPart::Stats,
         BoardPart::Badges,
@@ -528,6 +677,8 @@ impl BoardPart {
         BoardPart::PrivateMessages,
         BoardPart::Chat,
         BoardPart::Moderation,
+        BoardPart::PendingReviews,
+        BoardPart::LinkedChannels,
     ];
 
     pub fn label(self) -> &'static str {
@@ -539,7 +690,15 @@ impl BoardPart {
             BoardPart::PrivateMessages => "private messages",
             BoardPart::Chat => "chat",
             BoardPart::Moderation => "moderation record",
+            BoardPart::PendingReviews => "pending reviews",
+            BoardPart::LinkedChannels => "social channels",
         }
+    }
+
+    /// Parts that cost many requests (chat reads every channel) or are rarely wanted load
+    /// only when asked for in the console; `modterm profile` loads them all.
+    pub fn on_demand(self) -> bool {
+        matches!(self, BoardPart::Chat | BoardPart::PendingReviews)
     }
 }
 
@@ -553,15 +712,7 @@ pub enum BoardData {
     /// Timeline items of one or more channels (merged by time in the board).
     Activity(Vec<Activity>),
     Moderation(MemberModeration),
-}
-
-/// How far the live feed has read, per channel. The channel names and positions belong to the
-/// platform's adapter; the console only keeps the cursor between polls.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct LiveCursor {
-    /// Identifies this client to the server (Discourse: the message bus and presence client id).
-    pub client_id: String,
-    pub positions: std::collections::BTreeMap<String, i64>,
+    Reviews(Vec<ReviewItem>),
 }
 
 /// A change on the site, as the live feed reports it.
@@ -584,4 +735,217 @@ pub enum LiveEvent {
         topic_id: TopicId,
         usernames: Vec<String>,
     },
+}
+
+// ---------------------------------------------------------------------------------------------
+// What a site is: links, reply format, limits and which operations it has.
+
+/// An operation a platform may or may not have. Where it has none, the reason is shown to the
+/// user as is ("Khoros grants badges by rules, not by hand").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "state", content = "reason")]
+pub enum Feature {
+    Available,
+    Missing(String),
+}
+
+impl Feature {
+    pub fn missing(reason: impl Into<String>) -> Feature {
+        Feature::Missing(reason.into())
+    }
+
+    pub fn is_available(&self) -> bool {
+        matches!(self, Feature::Available)
+    }
+
+    /// Why the operation is missing, if it is.
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            Feature::Available => None,
+            Feature::Missing(why) => Some(why),
+        }
+    }
+}
+
+/// The operations beyond reading and replying that a platform may offer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Features {
+    /// Changes pushed by the server (Discourse's message bus).
+    pub live_feed: Feature,
+    /// Who is writing a reply right now.
+    pub presence: Feature,
+    pub accept_solution: Feature,
+    pub move_posts: Feature,
+    pub move_topics: Feature,
+    pub award_badges: Feature,
+    pub search: Feature,
+    pub review_queue: Feature,
+    pub flag: Feature,
+    pub edit_posts: Feature,
+}
+
+impl Features {
+    /// Everything available (a platform then says what it lacks).
+    pub fn all() -> Features {
+        Features {
+            live_feed: Feature::Available,
+            presence: Feature::Available,
+            accept_solution: Feature::Available,
+            move_posts: Feature::Available,
+            move_topics: Feature::Available,
+            award_badges: Feature::Available,
+            search: Feature::Available,
+            review_queue: Feature::Available,
+            flag: Feature::Available,
+            edit_posts: Feature::Available,
+        }
+    }
+}
+
+/// How replies are written on a site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Markup {
+    Markdown,
+    Html,
+}
+
+/// What the console needs to know about a site, from its adapter: names, links, how to quote,
+/// the minimum lengths the server enforces and the operations it has. Links and quotes are
+/// templates with `{name}` fields (see [`SiteInfo::topic_link`] and friends) so that code
+/// outside the adapter never builds a platform's URL or markup itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SiteInfo {
+    /// `"discourse"`, `"khoros"`.
+    pub platform: String,
+    /// What the status bar calls the site: its host, or "demo community".
+    pub title: String,
+    /// Site URL without a trailing slash.
+    pub base_url: String,
+    /// `{base}`, `{id}`, `{slug}`, `{category}`.
+    pub topic_link: String,
+    /// As `topic_link`, plus `{number}` (post number) and `{post_id}`.
+    pub post_link: String,
+    /// `{base}`, `{username}`.
+    pub member_link: String,
+    pub markup: Markup,
+    /// `{username}`, `{number}`, `{topic}`, `{post_id}`, `{text}`.
+    pub quote: String,
+    /// The shortest reply the server accepts, in characters.
+    pub min_reply_chars: usize,
+    /// The shortest topic title the server accepts (new topics made by a move).
+    pub min_title_chars: usize,
+    pub features: Features,
+}
+
+/// Percent-encodes one URL path segment (names and slugs may hold anything).
+pub fn url_segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Fills `{name}` fields of a template; unknown fields are left as they are.
+fn fill(template: &str, fields: &[(&str, &str)]) -> String {
+    let mut out = template.to_string();
+    for (name, value) in fields {
+        out = out.replace(&format!("{{{name}}}"), value);
+    }
+    out
+}
+
+impl SiteInfo {
+    /// The web address of a topic.
+    pub fn topic_link(&self, topic: &TopicSummary) -> String {
+        let category = topic
+            .category_id
+            .as_ref()
+            .map(|c| url_segment(c.as_str()))
+            .unwrap_or_default();
+        fill(
+            &self.topic_link,
+            &[
+                ("base", &self.base_url),
+                ("id", &url_segment(topic.id.as_str())),
+                ("slug", &url_segment(&topic.slug)),
+                ("category", &category),
+            ],
+        )
+    }
+
+    /// The web address of one post of a topic.
+    pub fn post_link(&self, topic: &TopicSummary, post: &Post) -> String {
+        let category = topic
+            .category_id
+            .as_ref()
+            .map(|c| url_segment(c.as_str()))
+            .unwrap_or_default();
+        fill(
+            &self.post_link,
+            &[
+                ("base", &self.base_url),
+                ("id", &url_segment(topic.id.as_str())),
+                ("slug", &url_segment(&topic.slug)),
+                ("category", &category),
+                ("number", &post.post_number.to_string()),
+                ("post_id", &url_segment(post.id.as_str())),
+            ],
+        )
+    }
+
+    /// The web address of a member's profile.
+    pub fn member_link(&self, username: &str) -> String {
+        fill(
+            &self.member_link,
+            &[("base", &self.base_url), ("username", &url_segment(username))],
+        )
+    }
+
+    /// A quote of `text` from `post`, in the site's reply markup.
+    pub fn quote(&self, post: &Post, text: &str) -> String {
+        fill(
+            &self.quote,
+            &[
+                ("username", &post.author.username),
+                ("number", &post.post_number.to_string()),
+                ("topic", post.topic_id.as_str()),
+                ("post_id", post.id.as_str()),
+                ("text", text.trim()),
+            ],
+        )
+    }
+
+    /// Resolves a link found in a post against the site: absolute `http(s)` and `mailto`
+    /// links are kept, site-relative ones (`/t/…`) are joined with the base URL, and every
+    /// other scheme (`javascript:`, `file:`, `data:`, `ssh:`…) is refused with `None`.
+    pub fn resolve_link(&self, href: &str) -> Option<String> {
+        let href = href.trim();
+        if href.is_empty() || href.chars().any(char::is_control) || href.len() > 2048 {
+            return None;
+        }
+        if href.starts_with("//") {
+            // Protocol-relative: the site's own scheme.
+            let scheme = self.base_url.split("://").next().unwrap_or("https");
+            return Some(format!("{scheme}:{href}"));
+        }
+        if href.starts_with('/') {
+            return Some(format!("{}{href}", self.base_url));
+        }
+        let scheme = href
+            .split_once(':')
+            .map(|(s, _)| s.to_ascii_lowercase())
+            .filter(|s| s.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)));
+        match scheme.as_deref() {
+            Some("http" | "https" | "mailto") => Some(href.to_string()),
+            Some(_) => None,
+            // No scheme: relative to the site.
+            None => Some(format!("{}/{href}", self.base_url)),
+        }
+    }
 }

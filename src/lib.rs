@@ -5,6 +5,7 @@
 //! renderer), `config` (paths, profiles, keymaps, themes), `tui` (the console) and `cli` (the
 //! headless commands).
 
+pub mod actions;
 pub mod audit;
 pub mod backend;
 pub mod board;
@@ -14,7 +15,9 @@ pub mod config;
 pub mod connect;
 pub mod domain;
 pub mod drafts;
+pub mod files;
 pub mod logging;
+pub mod output;
 pub mod sandbox;
 pub mod text;
 pub mod tui;

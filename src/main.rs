@@ -1,94 +1,140 @@
 //! Entry point: parses the command line, then runs the console (no subcommand), a headless
 //! command, or the sandbox server. Only this file turns errors into exit codes.
+//!
+//! Flags live where they are read: the console's at the top, the connection flags at the top
+//! (for the console) and on every site command, and each subcommand's own on it alone.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use modterm::cli::{self, CliError};
+use modterm::cli::{self, CliError, Out};
 use modterm::connect::ConnectArgs;
+use modterm::domain::{PostId, QueueView, TopicId};
+use modterm::tui::Exit;
+
+const LONG_ABOUT: &str = "A keyboard-driven console for community moderators.\n\n\
+    With no site configured, modterm starts its embedded demo community (a local \
+    Discourse-speaking sandbox) and connects to it.\n\n\
+    Exit codes: 0 success, 2 usage, 3 not signed in or forbidden, 4 not found, \
+    5 invalid input, 6 rate limited, 7 network or server failure, 128+n ended by signal n.";
 
 #[derive(Parser, Debug)]
-#[command(
-    name = "modterm",
-    version,
-    about = "A keyboard-driven console for community moderators",
-    long_about = "A keyboard-driven console for community moderators.\n\n\
-        With no site configured, modterm starts its embedded demo community (a local \
-        Discourse-speaking sandbox) and connects to it.\n\n\
-        Exit codes: 0 success, 2 usage, 3 not signed in or forbidden, 4 not found, \
-        5 invalid input, 6 rate limited, 7 network or server failure."
-)]
+#[command(name = "modterm", version, about = "A keyboard-driven console for community moderators", long_about = LONG_ABOUT)]
 struct Cli {
     #[command(flatten)]
     connect: ConnectFlags,
 
-    /// Print JSON instead of a table (headless commands).
-    #[arg(long, global = true)]
-    json: bool,
-
     /// Colour theme (dark, light, high-contrast, mono, or a user theme).
-    #[arg(long, global = true, env = "MODTERM_THEME")]
+    #[arg(long, env = "MODTERM_THEME")]
     theme: Option<String>,
 
     /// Keymap preset (default, arrows, or a user keymap).
-    #[arg(long, global = true, env = "MODTERM_KEYMAP")]
+    #[arg(long, env = "MODTERM_KEYMAP")]
     keymap: Option<String>,
+
+    /// Log level of the log file: error, warn, info, debug, trace or off.
+    #[arg(long, env = "MODTERM_LOG", default_value = "info")]
+    log_level: String,
 
     #[command(subcommand)]
     command: Option<Command>,
 }
 
-#[derive(Args, Debug)]
+/// Which site to talk to, and as whom.
+#[derive(Args, Debug, Clone, Default)]
 struct ConnectFlags {
     /// Named profile from config.toml.
-    #[arg(long, global = true, env = "MODTERM_PROFILE")]
+    #[arg(long, env = "MODTERM_PROFILE")]
     profile: Option<String>,
     /// Site URL (one-off use instead of a profile).
-    #[arg(long, global = true, env = "MODTERM_URL")]
+    #[arg(long, env = "MODTERM_URL")]
     url: Option<String>,
     /// Username to act as.
-    #[arg(long, global = true, env = "MODTERM_USERNAME")]
+    #[arg(long, env = "MODTERM_USERNAME")]
     username: Option<String>,
     /// API key. Prefer the environment variable or a profile: arguments show up in `ps`.
-    #[arg(long, global = true, env = "MODTERM_API_KEY", hide_env_values = true)]
+    #[arg(long, env = "MODTERM_API_KEY", hide_env_values = true)]
     api_key: Option<String>,
     /// The key is a user API key (`User-Api-Key`) rather than an admin/global key.
-    #[arg(long, global = true)]
+    #[arg(long)]
     user_api_key: bool,
     /// Allow plain http:// to a non-loopback address.
-    #[arg(long, global = true)]
+    #[arg(long)]
     insecure: bool,
+}
+
+impl ConnectFlags {
+    /// These flags, with the top-level ones filling what these do not say.
+    fn over(self, top: &ConnectFlags) -> ConnectFlags {
+        ConnectFlags {
+            profile: self.profile.or_else(|| top.profile.clone()),
+            url: self.url.or_else(|| top.url.clone()),
+            username: self.username.or_else(|| top.username.clone()),
+            api_key: self.api_key.or_else(|| top.api_key.clone()),
+            user_api_key: self.user_api_key || top.user_api_key,
+            insecure: self.insecure || top.insecure,
+        }
+    }
+}
+
+/// What every command that talks to a site reads.
+#[derive(Args, Debug, Clone)]
+struct SiteFlags {
+    #[command(flatten)]
+    connect: ConnectFlags,
+    /// Print JSON instead of a table (errors too, on stderr).
+    #[arg(long)]
+    json: bool,
+    /// Give up after this many seconds (the whole command).
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    timeout: u64,
+}
+
+/// A write's flags: those of a site command, plus `--dry-run`.
+#[derive(Args, Debug, Clone)]
+struct WriteFlags {
+    #[command(flatten)]
+    site: SiteFlags,
+    /// Print what would be sent, send nothing.
+    #[arg(long)]
+    dry_run: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ViewArg {
+    Unanswered,
+    Unsolved,
+    Latest,
+    NeedsReply,
+}
+
+impl From<ViewArg> for QueueView {
+    fn from(v: ViewArg) -> QueueView {
+        match v {
+            ViewArg::Unanswered => QueueView::Unanswered,
+            ViewArg::Unsolved => QueueView::Unsolved,
+            ViewArg::Latest => QueueView::Latest,
+            ViewArg::NeedsReply => QueueView::NeedsReply,
+        }
+    }
 }
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    #[command(flatten)]
-    Site(SiteCommand),
-    /// The audit log of moderation actions taken from this machine.
-    Log {
-        /// Only the last N entries.
-        #[arg(long)]
-        last: Option<usize>,
-    },
-    /// The embedded community server.
-    Sandbox {
-        #[command(subcommand)]
-        command: SandboxCommand,
-    },
-}
-
-/// Commands that talk to a community.
-#[derive(Subcommand, Debug)]
-enum SiteCommand {
     /// Who the account is, with its role and rights.
-    Whoami,
+    Whoami {
+        #[command(flatten)]
+        site: SiteFlags,
+    },
     /// The topics waiting for an answer.
     Queue {
-        /// unanswered, unsolved, latest or needs-reply.
-        #[arg(long, default_value = "unanswered")]
-        view: String,
+        #[command(flatten)]
+        site: SiteFlags,
+        #[arg(long, value_enum, default_value = "unanswered")]
+        view: ViewArg,
         /// Category slug or id.
         #[arg(long)]
         category: Option<String>,
@@ -96,11 +142,28 @@ enum SiteCommand {
         #[arg(long)]
         limit: Option<usize>,
     },
+    /// Search the community (the site's search syntax).
+    Search {
+        #[command(flatten)]
+        site: SiteFlags,
+        /// Words, "phrases" and operators (in:title, status:open, category:slug, @user, #tag).
+        #[arg(required = true, num_args = 1..)]
+        query: Vec<String>,
+        /// Page of results (1..10).
+        #[arg(long, default_value_t = 1)]
+        page: u32,
+    },
     /// A topic with all its posts.
-    Thread { topic_id: u64 },
+    Thread {
+        #[command(flatten)]
+        site: SiteFlags,
+        topic_id: String,
+    },
     /// Reply to a topic from a file or standard input.
     Reply {
-        topic_id: u64,
+        #[command(flatten)]
+        write: WriteFlags,
+        topic_id: String,
         /// Reply to this post number.
         #[arg(long)]
         to: Option<u32>,
@@ -113,22 +176,26 @@ enum SiteCommand {
     },
     /// Mark a post as the accepted solution (or undo it).
     Solve {
-        post_id: u64,
+        #[command(flatten)]
+        write: WriteFlags,
+        post_id: String,
         #[arg(long)]
         undo: bool,
     },
     /// Move posts to another topic or to a new one.
     MovePosts {
-        topic_id: u64,
+        #[command(flatten)]
+        write: WriteFlags,
+        topic_id: String,
         /// Post ids, comma-separated.
         #[arg(long, value_delimiter = ',', required = true)]
-        posts: Vec<u64>,
+        posts: Vec<String>,
         #[arg(
             long,
             conflicts_with = "new_title",
             required_unless_present = "new_title"
         )]
-        to_topic: Option<u64>,
+        to_topic: Option<String>,
         #[arg(long)]
         new_title: Option<String>,
         /// Category slug for the new topic.
@@ -137,15 +204,22 @@ enum SiteCommand {
     },
     /// Move a topic to another category.
     MoveTopic {
-        topic_id: u64,
+        #[command(flatten)]
+        write: WriteFlags,
+        topic_id: String,
         #[arg(long)]
         category: String,
     },
     /// The badge catalogue.
-    Badges,
+    Badges {
+        #[command(flatten)]
+        site: SiteFlags,
+    },
     /// Award a badge to a member.
     Award {
-        /// The member to award (its own id: `username` is the global acting-as flag).
+        #[command(flatten)]
+        write: WriteFlags,
+        /// The member to award (its own id: `username` is the acting-as flag).
         #[arg(id = "member", value_name = "USERNAME")]
         username: String,
         /// Badge name or id.
@@ -156,50 +230,79 @@ enum SiteCommand {
     },
     /// A member's profile board.
     Profile {
-        /// The member (its own id: `username` is the global acting-as flag).
+        #[command(flatten)]
+        site: SiteFlags,
+        /// The member (its own id: `username` is the acting-as flag).
         #[arg(id = "member", value_name = "USERNAME")]
         username: String,
     },
     /// Print one line per queue change until interrupted.
     Watch {
-        #[arg(long, default_value = "unanswered")]
-        view: String,
+        #[command(flatten)]
+        connect: ConnectFlags,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+        #[arg(long, value_enum, default_value = "unanswered")]
+        view: ViewArg,
+    },
+    /// The audit log of moderation actions taken from this machine.
+    Log {
+        /// Only the last N entries.
+        #[arg(long)]
+        last: Option<usize>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The embedded community server.
+    Sandbox {
+        #[command(subcommand)]
+        command: SandboxCommand,
     },
 }
 
 #[derive(Subcommand, Debug)]
 enum SandboxCommand {
     /// Serve the demo community over HTTP until Ctrl-C or SIGTERM.
-    Serve {
-        #[arg(long, default_value = "127.0.0.1:4200")]
-        addr: std::net::SocketAddr,
-        /// SQLite file (reopened if it exists). Default: sandbox.db in the data directory.
-        #[arg(long)]
-        db: Option<PathBuf>,
-        /// The admin ("all users") API key clients must send.
-        #[arg(long, env = "MODTERM_SANDBOX_API_KEY", hide_env_values = true)]
-        api_key: String,
-        /// Topics to seed into a new database.
-        #[arg(long, default_value_t = 2000)]
-        topics: usize,
-        /// Seed of the demo community.
-        #[arg(long, default_value_t = 7)]
-        seed: u64,
-        /// Admin API requests per minute (Discourse's default is 60; 0 turns the limit off).
-        #[arg(long, default_value_t = 60)]
-        rate_limit: u32,
-        /// Simulated activity: events per minute (0 = none).
-        #[arg(long, default_value_t = 0.0)]
-        activity: f64,
-    },
+    Serve(ServeArgs),
+}
+
+#[derive(Args, Debug)]
+struct ServeArgs {
+    #[arg(long, default_value = "127.0.0.1:4200")]
+    addr: std::net::SocketAddr,
+    /// SQLite file (reopened if it exists). Default: sandbox.db in the data directory.
+    #[arg(long)]
+    db: Option<PathBuf>,
+    /// The admin ("all users") API key clients must send.
+    #[arg(long, env = "MODTERM_SANDBOX_API_KEY", hide_env_values = true)]
+    api_key: String,
+    /// Topics to seed into a new database.
+    #[arg(long, default_value_t = 2000)]
+    topics: usize,
+    /// Seed of the demo community.
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+    /// Admin API requests per minute, shared by every admin key (Discourse: 60; 0 = off).
+    #[arg(long, default_value_t = 60)]
+    rate_limit: u32,
+    /// Requests per minute of each user API key (Discourse: 20; 0 = off).
+    #[arg(long, default_value_t = 20)]
+    user_key_rate_limit: u32,
+    /// Requests per day of each user API key (Discourse: 2880; 0 = off).
+    #[arg(long, default_value_t = 2880)]
+    user_key_daily_limit: u32,
+    /// Write one JSON line per request (ts, method, path, user, status, ms) to this file.
+    #[arg(long)]
+    request_log: Option<PathBuf>,
+    /// Simulated activity: events per minute (0 = none).
+    #[arg(long, default_value_t = 0.0)]
+    activity: f64,
 }
 
 fn main() -> ExitCode {
-    // A headless command piped into `head` should end quietly, as other command-line tools do.
-    // SAFETY: restoring the default disposition of SIGPIPE before any thread starts.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
+    // SIGPIPE stays ignored (Rust's default): a server that closes a socket mid-write is an
+    // error to report, and a closed stdout ends the command quietly (see `output`).
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -212,100 +315,273 @@ fn main() -> ExitCode {
             return ExitCode::from(7);
         }
     };
+    let json = cli_wants_json(&cli);
     match runtime.block_on(run(cli)) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(Exit::Quit) => ExitCode::SUCCESS,
+        Ok(Exit::Signal(n)) => ExitCode::from(128u8.saturating_add(n.clamp(0, 127) as u8)),
+        Err(CliError::Closed) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("modterm: {e}");
+            if json {
+                eprintln!(
+                    "{}",
+                    modterm::output::to_json_line(&serde_json::json!({
+                        "error": true,
+                        "kind": e.kind(),
+                        "exit_code": e.exit_code(),
+                        "message": e.to_string(),
+                    }))
+                );
+            } else {
+                eprintln!("modterm: {e}");
+            }
             ExitCode::from(e.exit_code())
         }
     }
 }
 
-async fn run(cli: Cli) -> Result<(), CliError> {
-    let connect = ConnectArgs {
-        profile: cli.connect.profile,
-        url: cli.connect.url,
-        username: cli.connect.username,
-        api_key: cli.connect.api_key,
-        user_api_key: cli.connect.user_api_key,
-        insecure: cli.connect.insecure,
+fn cli_wants_json(cli: &Cli) -> bool {
+    match &cli.command {
+        Some(
+            Command::Whoami { site }
+            | Command::Queue { site, .. }
+            | Command::Search { site, .. }
+            | Command::Thread { site, .. }
+            | Command::Badges { site }
+            | Command::Profile { site, .. },
+        ) => site.json,
+        Some(
+            Command::Reply { write, .. }
+            | Command::Solve { write, .. }
+            | Command::MovePosts { write, .. }
+            | Command::MoveTopic { write, .. }
+            | Command::Award { write, .. },
+        ) => write.site.json,
+        Some(Command::Watch { json, .. } | Command::Log { json, .. }) => *json,
+        _ => false,
+    }
+}
+
+fn connect_args(flags: ConnectFlags, log_level: tracing_subscriber::filter::LevelFilter) -> ConnectArgs {
+    ConnectArgs {
+        profile: flags.profile,
+        url: flags.url,
+        username: flags.username,
+        api_key: flags.api_key,
+        user_api_key: flags.user_api_key,
+        insecure: flags.insecure,
+        log_level,
+    }
+}
+
+/// Runs a site command within its deadline (connecting included).
+async fn site_command<F, Fut>(
+    top: &ConnectFlags,
+    site: SiteFlags,
+    log_level: tracing_subscriber::filter::LevelFilter,
+    command: F,
+) -> Result<Exit, CliError>
+where
+    F: FnOnce(modterm::connect::Session, Out) -> Fut,
+    Fut: std::future::Future<Output = (modterm::connect::Session, Result<(), CliError>)>,
+{
+    let out = Out {
+        json: site.json,
+        dry_run: false,
     };
-    let json = cli.json;
+    let deadline = Duration::from_secs(site.timeout.max(1));
+    let args = connect_args(site.connect.over(top), log_level);
+    let work = async move {
+        let session = modterm::connect::connect(&args).await?;
+        cli::print_warnings(&session);
+        let (session, result) = command(session, out).await;
+        session.close().await;
+        result
+    };
+    match tokio::time::timeout(deadline, work).await {
+        Ok(result) => result.map(|()| Exit::Quit),
+        Err(_) => Err(CliError::Timeout(deadline)),
+    }
+}
+
+fn topic(id: String) -> TopicId {
+    TopicId::new(id.trim().trim_start_matches('#'))
+}
+
+async fn run(cli: Cli) -> Result<Exit, CliError> {
+    let log_level = modterm::logging::parse_level(&cli.log_level).map_err(CliError::Usage)?;
+    let top = cli.connect.clone();
     let Some(command) = cli.command else {
-        return modterm::tui::run_console(connect, cli.theme, cli.keymap)
+        return modterm::tui::run_console(connect_args(top, log_level), cli.theme, cli.keymap)
             .await
             .map_err(CliError::from);
     };
-    match command {
-        Command::Sandbox {
-            command:
-                SandboxCommand::Serve {
-                    addr,
-                    db,
-                    api_key,
-                    topics,
-                    seed,
-                    rate_limit,
-                    activity,
-                },
-        } => cli::sandbox_serve(addr, db, api_key, topics, seed, rate_limit, activity).await,
-        Command::Log { last } => cli::log(last, json),
-        Command::Site(command) => {
-            let session = modterm::connect::connect(&connect).await?;
-            let result = match command {
-                SiteCommand::Whoami => cli::whoami(&session, json).await,
-                SiteCommand::Queue {
-                    view,
-                    category,
-                    limit,
-                } => cli::queue(&session, &view, category, limit.unwrap_or(usize::MAX), json).await,
-                SiteCommand::Thread { topic_id } => cli::thread(&session, topic_id, json).await,
-                SiteCommand::Reply {
-                    topic_id,
-                    to,
-                    file,
-                    dash,
-                } => {
-                    let source = match (file, dash) {
-                        (Some(path), _) if path.as_os_str() != "-" => cli::TextSource::File(path),
-                        (Some(_), _) | (None, Some(_)) => cli::TextSource::Stdin,
-                        (None, None) => {
-                            return Err(CliError::Usage(
-                                "reply needs --file PATH or - (standard input)".into(),
-                            ))
-                        }
-                    };
-                    cli::reply(&session, topic_id, to, source, json).await
-                }
-                SiteCommand::Solve { post_id, undo } => {
-                    cli::solve(&session, post_id, undo, json).await
-                }
-                SiteCommand::MovePosts {
-                    topic_id,
-                    posts,
-                    to_topic,
-                    new_title,
-                    category,
-                } => {
-                    cli::move_posts(
-                        &session, topic_id, &posts, to_topic, new_title, category, json,
-                    )
-                    .await
-                }
-                SiteCommand::MoveTopic { topic_id, category } => {
-                    cli::move_topic(&session, topic_id, &category, json).await
-                }
-                SiteCommand::Badges => cli::badges(&session, json).await,
-                SiteCommand::Award {
-                    username,
-                    badge,
-                    reason,
-                } => cli::award(&session, &username, &badge, reason, json).await,
-                SiteCommand::Profile { username } => cli::profile(&session, &username, json).await,
-                SiteCommand::Watch { view } => cli::watch(&session, &view, json).await,
-            };
-            session.close().await;
-            result
-        }
+    // A write: its site flags with `--dry-run`.
+    macro_rules! write_command {
+        ($write:expr, |$s:ident, $o:ident| $body:expr) => {{
+            let write: WriteFlags = $write;
+            let dry_run = write.dry_run;
+            site_command(&top, write.site, log_level, move |$s, out| async move {
+                let $o = Out { dry_run, ..out };
+                let r = $body.await;
+                ($s, r)
+            })
+            .await
+        }};
     }
+    match command {
+        Command::Whoami { site } => {
+            site_command(&top, site, log_level, |s, o| async move {
+                let r = cli::whoami(&s, o).await;
+                (s, r)
+            })
+            .await
+        }
+        Command::Queue {
+            site,
+            view,
+            category,
+            limit,
+        } => {
+            site_command(&top, site, log_level, move |s, o| async move {
+                let r = cli::queue(&s, view.into(), category, limit.unwrap_or(usize::MAX), o).await;
+                (s, r)
+            })
+            .await
+        }
+        Command::Search { site, query, page } => {
+            site_command(&top, site, log_level, move |s, o| async move {
+                let r = cli::search(&s, &query.join(" "), page, o).await;
+                (s, r)
+            })
+            .await
+        }
+        Command::Thread { site, topic_id } => {
+            site_command(&top, site, log_level, move |s, o| async move {
+                let r = cli::thread(&s, &topic(topic_id), o).await;
+                (s, r)
+            })
+            .await
+        }
+        Command::Reply {
+            write,
+            topic_id,
+            to,
+            file,
+            dash,
+        } => {
+            let source = match (file, dash) {
+                (Some(path), _) if path.as_os_str() != "-" => cli::TextSource::File(path),
+                (Some(_), _) | (None, Some(_)) => cli::TextSource::Stdin,
+                (None, None) => {
+                    return Err(CliError::Usage(
+                        "reply needs --file PATH or - (standard input)".into(),
+                    ))
+                }
+            };
+            write_command!(write, |s, o| cli::reply(&s, topic(topic_id), to, source, o))
+        }
+        Command::Solve {
+            write,
+            post_id,
+            undo,
+        } => write_command!(write, |s, o| cli::solve(&s, PostId::new(post_id), undo, o)),
+        Command::MovePosts {
+            write,
+            topic_id,
+            posts,
+            to_topic,
+            new_title,
+            category,
+        } => {
+            let posts: Vec<PostId> = posts.into_iter().map(PostId::new).collect();
+            write_command!(write, |s, o| cli::move_posts(
+                &s,
+                topic(topic_id),
+                posts,
+                to_topic.map(topic),
+                new_title,
+                category,
+                o
+            ))
+        }
+        Command::MoveTopic {
+            write,
+            topic_id,
+            category,
+        } => write_command!(write, |s, o| cli::move_topic(
+            &s,
+            topic(topic_id),
+            &category,
+            o
+        )),
+        Command::Badges { site } => {
+            site_command(&top, site, log_level, |s, o| async move {
+                let r = cli::badges(&s, o).await;
+                (s, r)
+            })
+            .await
+        }
+        Command::Award {
+            write,
+            username,
+            badge,
+            reason,
+        } => write_command!(write, |s, o| cli::award(&s, &username, &badge, reason, o)),
+        Command::Profile { site, username } => {
+            site_command(&top, site, log_level, move |s, o| async move {
+                let r = cli::profile(&s, &username, o).await;
+                (s, r)
+            })
+            .await
+        }
+        Command::Watch {
+            connect,
+            json,
+            view,
+        } => {
+            let args = connect_args(connect.over(&top), log_level);
+            let session = modterm::connect::connect(&args).await?;
+            cli::print_warnings(&session);
+            let result = modterm::watch::run(&session, view.into(), json).await;
+            session.close().await;
+            result.map(|()| Exit::Quit)
+        }
+        Command::Log { last, json } => cli::log(
+            last,
+            Out {
+                json,
+                dry_run: false,
+            },
+        )
+        .map(|()| Exit::Quit),
+        Command::Sandbox {
+            command: SandboxCommand::Serve(args),
+        } => sandbox_serve(args).await.map(|()| Exit::Quit),
+    }
+}
+
+async fn sandbox_serve(args: ServeArgs) -> Result<(), CliError> {
+    let db_path = match args.db {
+        Some(path) => path,
+        None => modterm::config::Paths::resolve()
+            .map_err(|e| CliError::Usage(e.to_string()))?
+            .sandbox_db(),
+    };
+    if let Some(dir) = db_path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        modterm::files::private_dir(dir)
+            .map_err(|e| CliError::Io(format!("cannot create {}: {e}", dir.display())))?;
+    }
+    let nonzero = |n: u32| (n > 0).then_some(n);
+    let options = modterm::sandbox::SandboxOptions {
+        topics: args.topics,
+        seed: args.seed,
+        admin_rate_limit_per_minute: nonzero(args.rate_limit),
+        user_key_rate_limit_per_minute: nonzero(args.user_key_rate_limit),
+        user_key_daily_limit: nonzero(args.user_key_daily_limit),
+        request_log: args.request_log,
+        ..modterm::sandbox::SandboxOptions::new(args.addr, db_path, args.api_key)
+    };
+    modterm::sandbox::run_cli_with_activity(options, args.activity)
+        .await
+        .map_err(|e| CliError::Io(e.to_string()))
 }

@@ -1,20 +1,26 @@
 //! `modterm watch`: one line per queue change (a topic entered or left the view, and why)
-//! until interrupted. Follows the site's live feed and re-reads the view when it reports a
-//! change; without a feed it refreshes every `refresh_secs` from config (MODTERM_WATCH_SECS
-//! overrides it, for scripts and tests). Each snapshot is diffed against the last one.
+//! until interrupted.
+//!
+//! It reads the view's first page once, then follows the site's live feed: an event names the
+//! topics it is about, and one request for those topics tells whether each is in the view now.
+//! So a new topic is reported within a poll, however far down an oldest-first view it sorts,
+//! and an idle watch costs only its long polls. Without a feed it refreshes the first page
+//! every `refresh_secs` (MODTERM_WATCH_SECS overrides it, for scripts and tests).
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::backend::governor::in_background;
 use crate::backend::BackendError;
-use crate::cli::{collect_topics, CliError};
+use crate::cli::CliError;
 use crate::connect::Session;
-use crate::domain::{LiveCursor, QueueView, TopicId, TopicSummary};
+use crate::domain::{LiveEvent, QueueQuery, QueueView, TopicId, TopicSummary};
+use crate::output::Printer;
 use crate::text::sanitize_line;
 
-#[derive(Debug, Serialize, PartialEq, Eq)]
+#[derive(Debug, Serialize, PartialEq, Eq, Clone)]
 pub struct QueueChange {
     pub event: &'static str,
     pub view: String,
@@ -23,92 +29,152 @@ pub struct QueueChange {
     pub reason: String,
 }
 
-/// What changed between two snapshots of a view, with a reason for each topic that left.
-pub fn diff(
-    view: &QueueView,
-    before: &BTreeMap<TopicId, TopicSummary>,
-    after: &BTreeMap<TopicId, TopicSummary>,
-    gone_reason: impl Fn(TopicId) -> Option<String>,
-) -> Vec<QueueChange> {
-    let mut out = Vec::new();
-    for (id, t) in after {
-        if !before.contains_key(id) {
-            let reason = if t.posts_count <= 1 {
-                "new topic waiting for a first reply".to_string()
-            } else if t.awaits_follow_up() {
-                "the member wrote again".to_string()
-            } else {
-                "matches the view now".to_string()
-            };
-            out.push(QueueChange {
-                event: "entered",
-                view: view.name().into(),
-                topic_id: *id,
-                title: t.title.clone(),
-                reason,
-            });
-        }
+/// Why a topic entered a view.
+pub fn entered_reason(t: &TopicSummary) -> String {
+    if t.posts_count <= 1 {
+        "new topic waiting for a first reply".to_string()
+    } else if t.awaits_follow_up() {
+        "the member wrote again".to_string()
+    } else {
+        "matches the view now".to_string()
     }
-    for (id, t) in before {
-        if !after.contains_key(id) {
-            out.push(QueueChange {
-                event: "left",
-                view: view.name().into(),
-                topic_id: *id,
-                title: t.title.clone(),
-                reason: gone_reason(*id).unwrap_or_else(|| "no longer matches the view".into()),
-            });
-        }
-    }
-    out
 }
 
-pub async fn run(session: &Session, view: &str, json: bool) -> Result<(), CliError> {
-    let view =
-        QueueView::parse(view).ok_or_else(|| CliError::Usage(format!("unknown view {view:?}")))?;
+/// Why a topic left a view, from what it is now.
+pub fn left_reason(t: &TopicSummary) -> String {
+    if t.closed {
+        "closed".into()
+    } else if t.has_accepted_answer {
+        "solved".into()
+    } else if t.posts_count > 1 {
+        format!(
+            "answered by {}",
+            t.last_poster.as_deref().unwrap_or("someone")
+        )
+    } else {
+        "no longer matches the view".into()
+    }
+}
+
+/// What one topic's new state means for the view, given whether it was in it.
+pub fn change_for(
+    query: &QueueQuery,
+    was_in: bool,
+    now: Option<&TopicSummary>,
+    id: &TopicId,
+) -> Option<QueueChange> {
+    let view = query.view.name().to_string();
+    match (was_in, now) {
+        (false, Some(t)) if query.admits(t) => Some(QueueChange {
+            event: "entered",
+            view,
+            topic_id: t.id.clone(),
+            title: t.title.clone(),
+            reason: entered_reason(t),
+        }),
+        (true, Some(t)) if !query.admits(t) => Some(QueueChange {
+            event: "left",
+            view,
+            topic_id: t.id.clone(),
+            title: t.title.clone(),
+            reason: left_reason(t),
+        }),
+        (true, None) => Some(QueueChange {
+            event: "left",
+            view,
+            topic_id: id.clone(),
+            title: String::new(),
+            reason: "deleted or no longer visible".into(),
+        }),
+        _ => None,
+    }
+}
+
+fn print(p: &mut Printer, change: &QueueChange, json: bool) -> Result<(), CliError> {
+    if json {
+        p.line(&crate::output::to_json_line(change))?;
+    } else {
+        p.line(&format!(
+            "{} {:>7} #{} {} ({})",
+            chrono::Utc::now().format("%H:%M:%S"),
+            change.event,
+            sanitize_line(change.topic_id.as_str()),
+            sanitize_line(&change.title),
+            sanitize_line(&change.reason)
+        ))?;
+    }
+    p.flush()?;
+    Ok(())
+}
+
+pub async fn run(session: &Session, view: QueueView, json: bool) -> Result<(), CliError> {
     let interval = std::env::var("MODTERM_WATCH_SECS")
         .ok()
         .and_then(|s| s.parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s > 0.0)
         .map(Duration::from_secs_f64)
         .unwrap_or(Duration::from_secs(session.settings.refresh_secs.max(1)));
-    let snapshot = |topics: Vec<TopicSummary>| -> BTreeMap<TopicId, TopicSummary> {
-        topics.into_iter().map(|t| (t.id, t)).collect()
+    let query = QueueQuery {
+        view,
+        ..QueueQuery::default()
     };
-    let mut current = snapshot(collect_topics(session, view.clone(), None, 500).await?);
+    let mut p = Printer::default();
+    // What the view holds, as far as this watch knows: the first page, then every change.
+    let first = session.backend.topics(&query).await?;
+    let mut inside: HashMap<TopicId, bool> =
+        first.topics.iter().map(|t| (t.id.clone(), true)).collect();
     if !json {
-        println!(
-            "watching {} ({} topics); Ctrl-C to stop",
-            view.name(),
-            current.len()
-        );
+        p.line(&format!(
+            "watching {} ({}{} topics); Ctrl-C to stop",
+            query.view.name(),
+            first.topics.len(),
+            if first.next.is_some() { "+" } else { "" }
+        ))?;
     }
+    let mut feed = if session.settings.live_updates {
+        session.backend.live_feed(&format!("modterm-watch-{}", std::process::id()))
+    } else {
+        None
+    };
     let mut ticker = tokio::time::interval(interval);
     ticker.tick().await;
-    // Follow the live feed where the site has one; otherwise refresh every `interval`.
-    let mut live = session.settings.live_updates;
-    let mut cursor = LiveCursor {
-        client_id: format!("modterm-watch-{}", std::process::id()),
-        ..LiveCursor::default()
-    };
     loop {
-        if live {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => return Ok(()),
-                result = session.backend.live_poll(&mut cursor, &[]) => match result {
-                    Ok(events) if events.is_empty() => continue,
-                    Ok(_) => {}
-                    Err(e @ (BackendError::Unsupported(_) | BackendError::NotFound(_)
-                        | BackendError::Forbidden(_) | BackendError::NotSignedIn(_))) => {
+        let ids: Vec<TopicId> = match feed.as_mut() {
+            Some(f) => {
+                let result = tokio::select! {
+                    _ = tokio::signal::ctrl_c() => return Ok(()),
+                    r = in_background(f.poll(&[])) => r,
+                };
+                match result {
+                    Ok(events) => {
+                        let mut ids: Vec<TopicId> = events
+                            .into_iter()
+                            .filter_map(|e| match e {
+                                LiveEvent::TopicListChanged { topic_id, .. } => topic_id,
+                                LiveEvent::TopicChanged { topic_id, .. } => Some(topic_id),
+                                LiveEvent::Replying { .. } => None,
+                            })
+                            .collect();
+                        ids.sort();
+                        ids.dedup();
+                        ids
+                    }
+                    Err(
+                        e @ (BackendError::Unsupported(_)
+                        | BackendError::NotFound(_)
+                        | BackendError::Forbidden(_)
+                        | BackendError::NotSignedIn(_)),
+                    ) => {
                         eprintln!(
                             "modterm watch: live updates unavailable ({}); refreshing every {}s",
                             sanitize_line(&e.to_string()),
                             interval.as_secs_f64()
                         );
-                        live = false;
+                        feed = None;
                         continue;
                     }
                     Err(BackendError::RateLimited { wait, .. }) => {
-                        tokio::time::sleep(wait).await;
+                        tokio::time::sleep(wait.max(Duration::from_secs(1))).await;
                         continue;
                     }
                     Err(e) => {
@@ -116,55 +182,56 @@ pub async fn run(session: &Session, view: &str, json: bool) -> Result<(), CliErr
                         tokio::time::sleep(Duration::from_secs(2)).await;
                         continue;
                     }
-                },
+                }
             }
-        } else {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => return Ok(()),
-                _ = ticker.tick() => {}
+            None => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => return Ok(()),
+                    _ = ticker.tick() => {}
+                }
+                // Without a feed: the first page again, one request.
+                match in_background(session.backend.topics(&query)).await {
+                    Ok(page) => {
+                        let now: HashMap<TopicId, TopicSummary> =
+                            page.topics.into_iter().map(|t| (t.id.clone(), t)).collect();
+                        for (id, t) in &now {
+                            if !inside.get(id).copied().unwrap_or(false) {
+                                if let Some(c) = change_for(&query, false, Some(t), id) {
+                                    print(&mut p, &c, json)?;
+                                }
+                                inside.insert(id.clone(), true);
+                            }
+                        }
+                    }
+                    Err(e) => eprintln!("modterm watch: {}", sanitize_line(&e.to_string())),
+                }
+                continue;
             }
+        };
+        if ids.is_empty() {
+            continue;
         }
-        let next = match collect_topics(session, view.clone(), None, 500).await {
-            Ok(topics) => snapshot(topics),
+        // One request for every topic the poll named.
+        let found = match in_background(session.backend.topics_by_id(&ids)).await {
+            Ok(found) => found,
             Err(e) => {
                 eprintln!("modterm watch: {}", sanitize_line(&e.to_string()));
                 continue;
             }
         };
-        let mut changes = diff(&view, &current, &next, |_| None);
-        // Say why a topic left: look at it once.
-        for change in changes.iter_mut().filter(|c| c.event == "left") {
-            if let Ok(topic) = session.backend.topic(change.topic_id).await {
-                change.reason = if topic.summary.closed {
-                    "closed".into()
-                } else if topic.summary.has_accepted_answer || topic.accepted_answer.is_some() {
-                    "solved".into()
-                } else if topic.summary.posts_count > 1 {
-                    format!(
-                        "answered by {}",
-                        topic.summary.last_poster.as_deref().unwrap_or("someone")
-                    )
-                } else {
-                    change.reason.clone()
-                };
+        for id in &ids {
+            let now = found.iter().find(|t| t.id == *id);
+            let was_in = inside.get(id).copied().unwrap_or_else(|| {
+                // Not seen before: it was in the view before this change if it held then
+                // what it fails now only by this change (an unanswered topic's first reply).
+                now.is_some_and(|t| {
+                    query.view == QueueView::Unanswered && t.posts_count == 2 && !query.admits(t)
+                })
+            });
+            if let Some(change) = change_for(&query, was_in, now, id) {
+                print(&mut p, &change, json)?;
             }
+            inside.insert(id.clone(), now.is_some_and(|t| query.admits(t)));
         }
-        for change in &changes {
-            if json {
-                if let Ok(line) = serde_json::to_string(change) {
-                    println!("{line}");
-                }
-            } else {
-                println!(
-                    "{} {:>7} #{} {} ({})",
-                    chrono::Utc::now().format("%H:%M:%S"),
-                    change.event,
-                    change.topic_id,
-                    sanitize_line(&change.title),
-                    sanitize_line(&change.reason)
-                );
-            }
-        }
-        current = next;
     }
 }

@@ -2,8 +2,13 @@
 //! domain terms, and one error type whose cases a UI must tell apart.
 //!
 //! Adapters (one per platform) own their wire types and map them to domain types in one place.
+//! What a platform lacks it declares in its [`SiteInfo`] (`features`) and answers with
+//! [`BackendError::Unsupported`] and the reason, so the console can say why an action is
+//! missing. Every adapter sends its requests through a [`governor::Governor`], which keeps
+//! them within the site's rate limits.
 
 pub mod discourse;
+pub mod governor;
 
 use std::time::Duration;
 
@@ -11,32 +16,41 @@ use async_trait::async_trait;
 
 use crate::domain::*;
 
+pub use governor::{Budget, Priority};
+
 /// Everything that can go wrong talking to a community, as a UI needs to tell it apart.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BackendError {
-    /// No valid credentials (wrong key, unknown user, logged out).
+    /// No valid credentials (wrong key, unknown user, logged out, a revoked key).
+    #[error("not signed in: {0}")]
     NotSignedIn(String),
     /// Signed in, but this account may not do that.
+    #[error("forbidden: {0}")]
     Forbidden(String),
+    #[error("not found: {0}")]
     NotFound(String),
     /// The server rejected the input; its own messages, verbatim (sanitize before display).
+    #[error("rejected by the server: {}", .0.join("; "))]
     Invalid(Vec<String>),
+    /// modterm itself refused before sending anything (a plain http:// URL to a remote host,
+    /// a reply shorter than the site's minimum).
+    #[error("{0}")]
+    Refused(String),
     /// Too many requests; try again after `wait`.
-    RateLimited {
-        wait: Duration,
-        message: String,
-    },
-    /// Could not reach the server, or the connection dropped.
+    #[error("rate limited, retry in {}s: {message}", .wait.as_secs())]
+    RateLimited { wait: Duration, message: String },
+    /// Could not reach the server, the connection dropped, or it took too long.
+    #[error("network error: {0}")]
     Network(String),
     /// The server failed (5xx).
-    Server {
-        status: u16,
-        message: String,
-    },
+    #[error("server error {status}: {message}")]
+    Server { status: u16, message: String },
     /// The server answered with something we cannot read.
+    #[error("malformed reply from the server: {0}")]
     Malformed(String),
-    /// This platform has no such operation.
-    Unsupported(&'static str),
+    /// This platform has no such operation; the reason says why.
+    #[error("not available on this platform: {0}")]
+    Unsupported(String),
 }
 
 impl BackendError {
@@ -46,10 +60,27 @@ impl BackendError {
             BackendError::NotSignedIn(_) | BackendError::Forbidden(_) => 3,
             BackendError::NotFound(_) => 4,
             BackendError::Invalid(_) | BackendError::Unsupported(_) => 5,
+            BackendError::Refused(_) => 2,
             BackendError::RateLimited { .. } => 6,
             BackendError::Network(_) | BackendError::Server { .. } | BackendError::Malformed(_) => {
                 7
             }
+        }
+    }
+
+    /// A short machine-readable name of the case, for `--json` errors.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            BackendError::NotSignedIn(_) => "not_signed_in",
+            BackendError::Forbidden(_) => "forbidden",
+            BackendError::NotFound(_) => "not_found",
+            BackendError::Invalid(_) => "invalid",
+            BackendError::Refused(_) => "refused",
+            BackendError::RateLimited { .. } => "rate_limited",
+            BackendError::Network(_) => "network",
+            BackendError::Server { .. } => "server",
+            BackendError::Malformed(_) => "malformed",
+            BackendError::Unsupported(_) => "unsupported",
         }
     }
 
@@ -67,40 +98,49 @@ impl BackendError {
     }
 }
 
-impl std::fmt::Display for BackendError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            BackendError::NotSignedIn(m) => write!(f, "not signed in: {m}"),
-            BackendError::Forbidden(m) => write!(f, "forbidden: {m}"),
-            BackendError::NotFound(m) => write!(f, "not found: {m}"),
-            BackendError::Invalid(msgs) => write!(f, "rejected by the server: {}", msgs.join("; ")),
-            BackendError::RateLimited { wait, message } => {
-                write!(f, "rate limited, retry in {}s: {message}", wait.as_secs())
-            }
-            BackendError::Network(m) => write!(f, "network error: {m}"),
-            BackendError::Server { status, message } => {
-                write!(f, "server error {status}: {message}")
-            }
-            BackendError::Malformed(m) => write!(f, "malformed reply from the server: {m}"),
-            BackendError::Unsupported(what) => {
-                write!(f, "this platform does not support {what}")
-            }
-        }
-    }
+pub type Result<T> = std::result::Result<T, BackendError>;
+
+/// A search, in the platform-neutral words moderators use; each adapter writes it in its own
+/// query language (Discourse's `/search.json?q=`, Khoros's LiQL).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+pub struct SearchQuery {
+    /// Words and `"phrases"`, plus the site's own operators where the user typed them.
+    pub text: String,
+    /// Only topics a queue view would hold (unanswered, unsolved...).
+    pub view: Option<QueueView>,
+    pub category: Option<String>,
+    /// 1-based page of results.
+    pub page: u32,
 }
 
-impl std::error::Error for BackendError {}
+/// What a search found: topics (with the matching post's excerpt where there is one).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SearchResults {
+    pub topics: Vec<TopicSummary>,
+    /// Excerpts of matching posts, by topic.
+    pub excerpts: Vec<(TopicId, String)>,
+    pub more: bool,
+}
 
-pub type Result<T> = std::result::Result<T, BackendError>;
+/// A site's feed of changes, as one long-polling subscription. The adapter keeps its own
+/// position between polls.
+#[async_trait]
+pub trait LiveFeed: Send {
+    /// Waits for changes (a long poll) and returns them. `watch` names the topics whose inside
+    /// (posts, who is replying) matters now.
+    async fn poll(&mut self, watch: &[TopicId]) -> Result<Vec<LiveEvent>>;
+}
 
 /// A community platform, in domain terms. Implementations must be cheap to share (`Arc`) and
 /// safe to call from many tasks at once.
 #[async_trait]
 pub trait Backend: Send + Sync {
-    /// Short platform name for the status bar ("discourse").
-    fn platform(&self) -> &'static str;
-    /// Base URL of the site, without a trailing slash.
-    fn site_url(&self) -> &str;
+    /// Names, links, limits and features of the site.
+    fn site(&self) -> &SiteInfo;
+
+    /// The request governor every request of this backend goes through: the budget in force,
+    /// how much of it is used, and its changes.
+    fn governor(&self) -> &governor::Governor;
 
     /// Who the account is, with its role and capabilities.
     async fn whoami(&self) -> Result<Account>;
@@ -108,20 +148,27 @@ pub trait Backend: Send + Sync {
 
     /// One page of a topic list.
     async fn topics(&self, query: &QueueQuery) -> Result<TopicPage>;
+    /// The current state of some topics, in one request where the platform allows it. A topic
+    /// missing from the answer is gone (deleted, or no longer visible to this account).
+    async fn topics_by_id(&self, ids: &[TopicId]) -> Result<Vec<TopicSummary>>;
     /// A topic with all its posts.
-    async fn topic(&self, id: TopicId) -> Result<Topic>;
+    async fn topic(&self, id: &TopicId) -> Result<Topic>;
+    async fn search(&self, query: &SearchQuery) -> Result<SearchResults>;
 
-    /// Send a reply; returns the created post.
-    async fn reply(&self, reply: &NewReply) -> Result<Post>;
-    async fn accept_solution(&self, post: PostId) -> Result<()>;
-    async fn unaccept_solution(&self, post: PostId) -> Result<()>;
+    /// Send a reply; returns the created post (or that it waits for approval).
+    async fn reply(&self, reply: &NewReply) -> Result<Sent>;
+    /// This account's post in the topic with exactly this text, if there is one (a reply whose
+    /// answer was lost may have been posted after all).
+    async fn find_own_reply(&self, topic: &TopicId, raw: &str) -> Result<Option<Post>>;
+    async fn accept_solution(&self, post: &PostId) -> Result<()>;
+    async fn unaccept_solution(&self, post: &PostId) -> Result<()>;
     async fn move_posts(
         &self,
-        topic: TopicId,
+        topic: &TopicId,
         posts: &[PostId],
         to: &MoveDestination,
     ) -> Result<MoveResult>;
-    async fn move_topic(&self, topic: TopicId, category: CategoryId) -> Result<()>;
+    async fn move_topic(&self, topic: &TopicId, category: &CategoryId) -> Result<()>;
 
     /// The badge catalogue.
     async fn badges(&self) -> Result<Vec<Badge>>;
@@ -131,27 +178,35 @@ pub trait Backend: Send + Sync {
     /// `Err(Forbidden(..))` with a message that says who may.
     async fn board_part(&self, username: &str, part: BoardPart) -> Result<BoardData>;
 
-    /// Waits for changes on the site (a long poll) and returns them. `watch` names the topics
-    /// whose inside (posts, who is replying) matters now. `Unsupported` or `NotFound` means the
-    /// site has no live feed: the caller falls back to refreshing periodically.
-    async fn live_poll(
-        &self,
-        cursor: &mut LiveCursor,
-        watch: &[TopicId],
-    ) -> Result<Vec<LiveEvent>> {
-        let _ = (cursor, watch);
-        Err(BackendError::Unsupported("live updates"))
+    /// A subscription to the site's changes, when the platform has a live feed.
+    fn live_feed(&self, client_id: &str) -> Option<Box<dyn LiveFeed>> {
+        let _ = client_id;
+        None
     }
 
     /// Who is writing a reply in the topic right now.
-    async fn replying(&self, topic: TopicId) -> Result<Vec<String>> {
+    async fn replying(&self, topic: &TopicId) -> Result<Vec<String>> {
         let _ = topic;
-        Err(BackendError::Unsupported("presence"))
+        Err(BackendError::Unsupported(
+            "this platform does not tell who is replying".into(),
+        ))
     }
 
     /// Announces (or withdraws) that this account is writing a reply in the topic.
-    async fn set_replying(&self, topic: TopicId, replying: bool, client_id: &str) -> Result<()> {
+    async fn set_replying(&self, topic: &TopicId, replying: bool, client_id: &str) -> Result<()> {
         let _ = (topic, replying, client_id);
-        Err(BackendError::Unsupported("presence"))
+        Err(BackendError::Unsupported(
+            "this platform does not tell who is replying".into(),
+        ))
     }
+}
+
+/// The error for an operation a site declares missing.
+pub fn unsupported(feature: &Feature) -> BackendError {
+    BackendError::Unsupported(
+        feature
+            .reason()
+            .unwrap_or("this platform has no such operation")
+            .to_string(),
+    )
 }

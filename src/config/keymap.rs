@@ -13,7 +13,7 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::actions::{Command, ACTIONS};
+use crate::actions::Action;
 use super::error::{line_of, read_file, ConfigError};
 use super::paths::Paths;
 use crate::text::sanitize_line;
@@ -85,21 +85,21 @@ impl fmt::Display for Mode {
     }
 }
 
-/// One key (or key sequence) bound to a command.
+/// One key (or key sequence) bound to an action.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Binding {
     /// Normalised key events (see [`normalize_key`]).
     pub keys: Vec<KeyEvent>,
     /// Canonical text: `"g g"`, `"C-x e"`, `"S-Tab"`.
     pub keys_text: String,
-    pub command: Command,
+    pub action: Action,
     pub description: String,
 }
 
 /// The result of looking up the keys typed so far.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Lookup {
-    Command(Command),
+    Action(Action),
     /// The keys start one or more sequences: the possible next keys with what they do.
     Pending(Vec<(String, String)>),
     NoMatch,
@@ -377,7 +377,7 @@ impl Keymap {
                     }
                     continue;
                 }
-                let command = Command::parse(&raw.action)
+                let action = Action::parse(&raw.action)
                     .map_err(|m| err(vline, format!("[{mode}] \"{written}\": {m}")))?;
                 if mode == Mode::Composer {
                     if let Some(first) = keys.first() {
@@ -408,14 +408,14 @@ impl Keymap {
                     .description
                     .map(|d| sanitize_line(&d))
                     .filter(|d| !d.is_empty())
-                    .unwrap_or_else(|| default_description(&command));
+                    .unwrap_or_else(|| default_description(&action));
                 self.layers[mode.index()].insert(
                     text.clone(),
                     Entry {
                         binding: Binding {
                             keys,
                             keys_text: text,
-                            command,
+                            action,
                             description,
                         },
                         file: file.to_path_buf(),
@@ -450,9 +450,9 @@ impl Keymap {
                             "[{mode}] \"{}\" ({}) is also the start of \"{}\" ({}) at {}:{}; a key \
                              cannot be both (unbind one with \"none\")",
                             short.binding.keys_text,
-                            short.binding.command,
+                            short.binding.action,
                             long.binding.keys_text,
-                            long.binding.command,
+                            long.binding.action,
                             other.file.display(),
                             other.line
                         ),
@@ -531,7 +531,7 @@ impl Keymap {
         let keys: Vec<KeyEvent> = keys.iter().map(normalize_key).collect();
         let eff = self.effective(mode);
         if let Some(b) = eff.iter().find(|b| b.keys == keys) {
-            return Lookup::Command(b.command.clone());
+            return Lookup::Action(b.action.clone());
         }
         let n = keys.len();
         let mut next: Vec<(String, String)> = Vec::new();
@@ -561,10 +561,23 @@ impl Keymap {
     /// the order of the action registry, then argument, then keys: for the help screen.
     pub fn bindings(&self, mode: Mode) -> Vec<Binding> {
         let mut v: Vec<Binding> = self.effective(mode).into_iter().cloned().collect();
-        let idx = |b: &Binding| ACTIONS.iter().position(|a| a.name == b.command.name);
         v.sort_by(|a, b| {
-            (idx(a), &a.command.arg, &a.keys_text).cmp(&(idx(b), &b.command.arg, &b.keys_text))
+            (a.action.kind, &a.action.arg, &a.keys_text).cmp(&(
+                b.action.kind,
+                &b.action.arg,
+                &b.keys_text,
+            ))
         });
+        v
+    }
+
+    /// The mode's own bindings (not the global ones), in registry order.
+    pub fn own_bindings(&self, mode: Mode) -> Vec<Binding> {
+        let mut v: Vec<Binding> = self.layers[mode.index()]
+            .values()
+            .map(|e| e.binding.clone())
+            .collect();
+        v.sort_by(|a, b| (a.action.kind, &a.keys_text).cmp(&(b.action.kind, &b.keys_text)));
         v
     }
 
@@ -577,7 +590,7 @@ impl Keymap {
         let own = &self.layers[mode.index()];
         self.effective(mode)
             .into_iter()
-            .filter(|b| b.command.name == action || b.command.to_string() == action)
+            .filter(|b| b.action.name() == action || b.action.to_string() == action)
             .min_by_key(|b| {
                 (
                     !own.contains_key(&b.keys_text),
@@ -590,7 +603,7 @@ impl Keymap {
     }
 }
 
-fn default_description(c: &Command) -> String {
+fn default_description(c: &Action) -> String {
     match &c.arg {
         Some(a) => format!("{}: {a}", c.spec().description),
         None => c.spec().description.to_string(),
@@ -825,11 +838,11 @@ mod tests {
         let km = Keymap::builtin("default").expect("default");
         assert_eq!(
             km.lookup(Mode::Queue, &[shifted]),
-            Lookup::Command(Command::parse("last").expect("cmd"))
+            Lookup::Action(Action::parse("last").expect("cmd"))
         );
         assert_eq!(
             km.lookup(Mode::Queue, &[bt]),
-            Lookup::Command(Command::parse("prev_pane").expect("cmd"))
+            Lookup::Action(Action::parse("prev_pane").expect("cmd"))
         );
     }
 
@@ -876,8 +889,8 @@ mod tests {
             Mode::Composer,
             Mode::Dialog,
         ];
-        for a in ACTIONS {
-            if matches!(a.arg, crate::config::ArgKind::Required(_)) {
+        for a in crate::actions::ACTIONS {
+            if matches!(a.arg, crate::actions::ArgKind::Required(_)) {
                 continue; // need a free argument (profile NAME, theme NAME, open_topic ID): palette
             }
             assert!(
@@ -894,7 +907,7 @@ mod tests {
         assert_eq!(km.lookup(Mode::Queue, &[key("j")]), Lookup::NoMatch);
         assert_eq!(
             km.lookup(Mode::Queue, &[key("Down")]),
-            Lookup::Command(Command::parse("move_down").expect("c"))
+            Lookup::Action(Action::parse("move_down").expect("c"))
         );
         assert_eq!(km.keys_for(Mode::Queue, "help").as_deref(), Some("F1"));
     }
@@ -973,7 +986,7 @@ mod tests {
         }
         assert_eq!(
             km.lookup(Mode::Queue, &[key("g"), key("g")]),
-            Lookup::Command(Command::parse("first").expect("c"))
+            Lookup::Action(Action::parse("first").expect("c"))
         );
         assert_eq!(
             km.lookup(Mode::Queue, &[key("g"), key("x")]),
@@ -988,7 +1001,7 @@ mod tests {
             "[global]\n\"q\" = \"quit\"\n\"C-x\" = \"palette\"\n[queue]\n\"C-x e\" = \"refresh\"\n[composer]\n\"Esc\" = \"cancel\"\n",
         )
         .expect("km");
-        let quit = Lookup::Command(Command::parse("quit").expect("c"));
+        let quit = Lookup::Action(Action::parse("quit").expect("c"));
         assert_eq!(km.lookup(Mode::Queue, &[key("q")]), quit);
         assert_eq!(km.lookup(Mode::Global, &[key("q")]), quit);
         assert_eq!(km.lookup(Mode::Composer, &[key("q")]), Lookup::NoMatch);
@@ -1000,7 +1013,7 @@ mod tests {
         ));
         assert_eq!(
             km.lookup(Mode::Thread, &[key("C-x")]),
-            Lookup::Command(Command::parse("palette").expect("c"))
+            Lookup::Action(Action::parse("palette").expect("c"))
         );
         let help: Vec<String> = km
             .bindings(Mode::Queue)
@@ -1039,14 +1052,14 @@ mod tests {
         assert_eq!(km.lookup(Mode::Queue, &[key("j")]), Lookup::NoMatch);
         assert_eq!(
             km.lookup(Mode::Queue, &[key("J")]),
-            Lookup::Command(Command::parse("move_down").expect("c"))
+            Lookup::Action(Action::parse("move_down").expect("c"))
         );
         assert_eq!(w.len(), 1, "{w:?}");
         assert!(w[0].contains("not bound"), "{w:?}");
         // Still bound in the thread.
         assert!(matches!(
             km.lookup(Mode::Thread, &[key("j")]),
-            Lookup::Command(_)
+            Lookup::Action(_)
         ));
     }
 
@@ -1087,7 +1100,7 @@ mod tests {
         );
         assert_eq!(
             km.lookup(Mode::Queue, &[key("g")]),
-            Lookup::Command(Command::parse("refresh").expect("c"))
+            Lookup::Action(Action::parse("refresh").expect("c"))
         );
         assert!(matches!(
             km.lookup(Mode::Thread, &[key("g")]),
@@ -1108,7 +1121,7 @@ mod tests {
         assert!(w.iter().any(|w| w.contains("flow control")), "{w:?}");
         assert!(matches!(
             km.lookup(Mode::Queue, &[key("Down")]),
-            Lookup::Command(_)
+            Lookup::Action(_)
         ));
         let e = Keymap::load("missing", &paths).unwrap_err();
         assert!(e.message.contains("no keymap \"missing\""), "{e}");

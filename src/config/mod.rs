@@ -2,22 +2,19 @@
 //!
 //! - [`Paths`]: where files live (`MODTERM_CONFIG_DIR` / `MODTERM_DATA_DIR` override).
 //! - [`Settings`]: `config.toml` (profiles, theme, keymap, SLA clocks, saved views).
-//! - [`ACTIONS`] / [`Command`]: the named actions keys and the palette run.
-//! - [`Keymap`]: keys to commands per [`Mode`], from `keymaps/*.toml` (built in) and the user's
+//! - [`Keymap`]: keys to actions (`crate::actions`) per [`Mode`], from `keymaps/*.toml` (built in) and the user's
 //!   `keymaps/` directory.
 //! - [`Theme`]: styles per [`Slot`], from `themes/*.toml`, mapped to the terminal's
 //!   [`ColorDepth`].
 //!
 //! Every error is a [`ConfigError`] naming the file and line.
 
-mod actions;
 mod error;
 mod keymap;
 mod paths;
 mod settings;
 mod theme;
 
-pub use actions::{find_action, fuzzy_score, ActionSpec, ArgKind, Command, ACTIONS};
 pub use error::ConfigError;
 pub use keymap::{
     key_to_string, keys_text, normalize_key, parse_key, parse_keys, Binding, Keymap, Lookup, Mode,

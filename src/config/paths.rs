@@ -4,16 +4,19 @@ use std::path::PathBuf;
 
 use super::error::ConfigError;
 
-/// The configuration and data directories.
+/// The configuration, data and state directories.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Paths {
     pub config_dir: PathBuf,
     pub data_dir: PathBuf,
+    /// Logs (the XDG state directory where the platform has one).
+    pub state_dir: PathBuf,
 }
 
 impl Paths {
-    /// `MODTERM_CONFIG_DIR` / `MODTERM_DATA_DIR` when set (tests use these), else the platform's
-    /// directories for "modterm" (XDG on Linux).
+    /// `MODTERM_CONFIG_DIR` / `MODTERM_DATA_DIR` / `MODTERM_STATE_DIR` when set (tests use
+    /// these), else the platform's directories for "modterm" (XDG on Linux). With
+    /// `MODTERM_DATA_DIR` and no `MODTERM_STATE_DIR`, logs go to the data directory.
     pub fn resolve() -> Result<Paths, ConfigError> {
         Paths::resolve_with(|k| std::env::var_os(k).map(PathBuf::from))
     }
@@ -23,9 +26,11 @@ impl Paths {
         let nonempty = |k: &str| env(k).filter(|p| !p.as_os_str().is_empty());
         let config = nonempty("MODTERM_CONFIG_DIR");
         let data = nonempty("MODTERM_DATA_DIR");
+        let state = nonempty("MODTERM_STATE_DIR").or_else(|| data.clone());
         if let (Some(config_dir), Some(data_dir)) = (config.clone(), data.clone()) {
             return Ok(Paths {
                 config_dir,
+                state_dir: state.unwrap_or_else(|| data_dir.clone()),
                 data_dir,
             });
         }
@@ -34,17 +39,23 @@ impl Paths {
                 "cannot find the home directory; set MODTERM_CONFIG_DIR and MODTERM_DATA_DIR",
             )
         })?;
+        let data_dir = data.unwrap_or_else(|| dirs.data_dir().to_path_buf());
         Ok(Paths {
             config_dir: config.unwrap_or_else(|| dirs.config_dir().to_path_buf()),
-            data_dir: data.unwrap_or_else(|| dirs.data_dir().to_path_buf()),
+            state_dir: state
+                .or_else(|| dirs.state_dir().map(|d| d.to_path_buf()))
+                .unwrap_or_else(|| data_dir.clone()),
+            data_dir,
         })
     }
 
-    /// Paths rooted at the given directories.
+    /// Paths rooted at the given directories (logs in the data directory).
     pub fn new(config_dir: impl Into<PathBuf>, data_dir: impl Into<PathBuf>) -> Paths {
+        let data_dir = data_dir.into();
         Paths {
             config_dir: config_dir.into(),
-            data_dir: data_dir.into(),
+            state_dir: data_dir.clone(),
+            data_dir,
         }
     }
 
@@ -55,7 +66,7 @@ impl Paths {
         self.data_dir.join("drafts")
     }
     pub fn log_file(&self) -> PathBuf {
-        self.data_dir.join("modterm.log")
+        self.state_dir.join("modterm.log")
     }
     pub fn audit_log(&self) -> PathBuf {
         self.data_dir.join("audit.log")

@@ -85,6 +85,9 @@ pub struct SavedView {
     pub status: Option<String>,
     #[serde(default)]
     pub order: Option<String>,
+    /// A saved search: the view lists what this search finds (search syntax of the site).
+    #[serde(default)]
+    pub search: Option<String>,
 }
 
 impl SavedView {
@@ -96,6 +99,7 @@ impl SavedView {
             tags: Vec::new(),
             status: None,
             order: None,
+            search: None,
         }
     }
 }
@@ -117,6 +121,11 @@ pub struct Profile {
     pub key: KeySource,
     /// Accept invalid TLS certificates (test sites only).
     pub insecure: bool,
+    /// The key is a user API key (`User-Api-Key`), not an admin key.
+    pub user_api_key: bool,
+    /// The site's request budget, when it differs from the platform's default for the key.
+    pub requests_per_minute: Option<u32>,
+    pub requests_per_day: Option<u32>,
 }
 
 /// Where a profile's API key comes from.
@@ -174,6 +183,10 @@ struct RawProfile {
     api_key_file: Option<String>,
     #[serde(default)]
     insecure: bool,
+    #[serde(default)]
+    user_api_key: bool,
+    requests_per_minute: Option<u32>,
+    requests_per_day: Option<u32>,
 }
 
 impl Settings {
@@ -232,6 +245,9 @@ impl Settings {
                     username: p.username,
                     key,
                     insecure: p.insecure,
+                    user_api_key: p.user_api_key,
+                    requests_per_minute: p.requests_per_minute,
+                    requests_per_day: p.requests_per_day,
                 },
             );
         }
@@ -317,6 +333,41 @@ impl Settings {
     }
 }
 
+/// Words that look like secrets (long runs of letters, digits, `-` and `_`) replaced.
+pub fn redact(line: &str) -> String {
+    line.split(' ')
+        .map(|w| {
+            let secretish = w.len() >= 12
+                && w.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '=' | '+' | '/'));
+            if secretish {
+                "[redacted]"
+            } else {
+                w
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The warning for a key file that others can read, if it is one.
+pub fn key_file_warning(path: &Path) -> Option<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            return Some(format!(
+                "{}: the API key file is readable by others (mode {mode:o}); run: chmod 600 {}",
+                path.display(),
+                path.display()
+            ));
+        }
+    }
+    let _ = path;
+    None
+}
+
 fn expand_tilde(p: &str) -> PathBuf {
     if let Some(rest) = p.strip_prefix("~/") {
         let home = directories::BaseDirs::new()
@@ -352,8 +403,9 @@ impl Profile {
                     .output()
                     .map_err(|e| ConfigError::new(format!("api_key_cmd: cannot run sh: {e}")))?;
                 if !out.status.success() {
+                    // Its stderr may hold the key: only a redacted first line is shown.
                     let err = String::from_utf8_lossy(&out.stderr);
-                    let first = crate::text::sanitize_line(err.lines().next().unwrap_or(""));
+                    let first = redact(&crate::text::sanitize_line(err.lines().next().unwrap_or("")));
                     let first: String = first.chars().take(200).collect();
                     return Err(ConfigError::new(format!(
                         "api_key_cmd `{cmd}` failed ({}){}",
@@ -380,20 +432,8 @@ impl Profile {
                 let text = std::fs::read_to_string(path).map_err(|e| {
                     ConfigError::at(path, None, format!("api_key_file: cannot read: {e}"))
                 })?;
-                #[cfg(unix)]
-                {
-                    use std::os::unix::fs::PermissionsExt;
-                    if let Ok(meta) = std::fs::metadata(path) {
-                        let mode = meta.permissions().mode() & 0o777;
-                        if mode & 0o077 != 0 {
-                            warnings.push(format!(
-                                "{}: the API key file is readable by others (mode {mode:o}); \
-                                 run: chmod 600 {}",
-                                path.display(),
-                                path.display()
-                            ));
-                        }
-                    }
+                if let Some(w) = key_file_warning(path) {
+                    warnings.push(w);
                 }
                 let key = text.trim().to_string();
                 if key.is_empty() {
@@ -421,6 +461,9 @@ mod tests {
             username: "u".into(),
             key,
             insecure: false,
+            user_api_key: false,
+            requests_per_minute: None,
+            requests_per_day: None,
         }
     }
 
@@ -537,6 +580,14 @@ tags = ["invoice"]
             .unwrap_err();
         assert!(!e.to_string().contains("s3cret") || e.to_string().contains("echo s3cret"));
         assert!(e.message.contains("failed"), "{e}");
+        // A failing command's stderr may hold the key: it is shown redacted.
+        let e = profile(KeySource::Command(
+            "k=a1b2c3d4; echo \"error: key ${k}e5f6a7b8c9d0 rejected\" >&2; exit 4".into(),
+        ))
+        .resolve_key()
+        .unwrap_err();
+        assert!(!e.to_string().contains("a1b2c3d4e5f6a7b8c9d0"), "{e}");
+        assert!(e.to_string().contains("[redacted]") && e.to_string().contains("exit status: 4"), "{e}");
         let e = profile(KeySource::Env("MODTERM_TEST_SURELY_UNSET_VAR".into()))
             .resolve_key()
             .unwrap_err();

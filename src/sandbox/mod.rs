@@ -76,6 +76,42 @@ pub struct SandboxOptions {
     pub seed: u64,
     /// The shared admin API bucket: `Some(60)` is Discourse's default; `None` turns it off.
     pub admin_rate_limit_per_minute: Option<u32>,
+    /// Each user API key's limits: Discourse's defaults are 20 a minute and 2,880 a day;
+    /// `None` turns one off.
+    pub user_key_rate_limit_per_minute: Option<u32>,
+    pub user_key_daily_limit: Option<u32>,
+    /// Requests without a key, per IP: 200 a minute and 50 per 10 seconds.
+    pub ip_rate_limit_per_minute: Option<u32>,
+    pub ip_rate_limit_per_10_secs: Option<u32>,
+    /// The length of a "minute" for every limit above (tests shorten it to run an hour of
+    /// triage in seconds; the client's governor is shortened the same way).
+    pub rate_window: std::time::Duration,
+    /// Move every time in the demo by how long it has been since it was seeded (or last
+    /// rebased), so its clocks show a realistic mix on every start.
+    pub rebase_times: bool,
+    /// Write one JSON line per request here: `ts`, `method`, `path`, `user`, `status`, `ms`.
+    pub request_log: Option<PathBuf>,
+}
+
+impl SandboxOptions {
+    /// Discourse's defaults for everything, on `addr` with the database at `db_path`.
+    pub fn new(addr: SocketAddr, db_path: PathBuf, api_key: String) -> SandboxOptions {
+        SandboxOptions {
+            addr,
+            db_path,
+            api_key,
+            topics: 2000,
+            seed: 7,
+            admin_rate_limit_per_minute: Some(60),
+            user_key_rate_limit_per_minute: Some(20),
+            user_key_daily_limit: Some(2880),
+            ip_rate_limit_per_minute: Some(200),
+            ip_rate_limit_per_10_secs: Some(50),
+            rate_window: std::time::Duration::from_secs(60),
+            rebase_times: false,
+            request_log: None,
+        }
+    }
 }
 
 /// Why a sandbox could not start.

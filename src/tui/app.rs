@@ -1,24 +1,28 @@
-//! The console's whole state. It changes only in `update` (see update.rs, commands.rs and
-//! ops.rs, which add `impl App` blocks); views read it and never change it.
+//! The console's whole state. It changes only in `update` (update.rs and the flows it calls:
+//! `nav`, `queue`, `thread`, `composer` and the action files); views read it and never change
+//! it.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::time::Instant;
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::time::{Duration, Instant};
 
 use crossterm::event::KeyEvent;
 use ratatui::text::Line;
-use tui_textarea::TextArea;
 
+use crate::backend::Budget;
 use crate::board::Board;
 use crate::clock::Targets;
 use crate::config::{Keymap, Mode, SavedView, Theme};
 use crate::domain::*;
 use crate::drafts::DraftStore;
 
+use super::composer::Composer;
 use super::msg::OpId;
+use super::overlay::Overlay;
+use super::views::ViewTab;
 
 /// What the console needs to start, whatever it connects to.
 pub struct AppConfig {
-    pub site: String,
+    /// The account name asked for (the real one arrives with `whoami`).
     pub username: String,
     pub theme: Theme,
     pub keymap: Keymap,
@@ -35,41 +39,13 @@ pub enum Pane {
     Composer,
 }
 
-/// One tab of the queue: a built-in view or a saved filter from config.
-#[derive(Debug, Clone)]
-pub struct ViewTab {
-    pub name: String,
-    pub query: QueueQuery,
-    pub topics: Vec<TopicSummary>,
-    pub next_page: Option<u32>,
-    pub loading: bool,
-    pub loaded: bool,
-    pub error: Option<String>,
-    pub generation: u64,
-}
-
-impl ViewTab {
-    pub fn new(name: &str, query: QueueQuery) -> ViewTab {
-        ViewTab {
-            name: name.to_string(),
-            query,
-            topics: Vec::new(),
-            next_page: None,
-            loading: false,
-            loaded: false,
-            error: None,
-            generation: 0,
-        }
-    }
-}
-
 /// A thread rendered for one width: styled lines, and where each post starts.
 #[derive(Debug, Clone, Default)]
 pub struct RenderedThread {
     pub width: u16,
     pub lines: Vec<Line<'static>>,
     pub post_starts: Vec<usize>,
-    /// Links of each post, in order of appearance.
+    /// Links of each post, resolved against the site, in order of appearance.
     pub post_links: Vec<Vec<String>>,
     /// Footnote lines that show a URL: (line index, column where the URL starts, URL). The
     /// loop makes these OSC 8 hyperlinks after each frame.
@@ -101,126 +77,6 @@ pub struct ProfileState {
     pub full_screen: bool,
 }
 
-pub struct Composer {
-    pub topic_id: TopicId,
-    pub topic_title: String,
-    pub reply_to: Option<u32>,
-    pub textarea: TextArea<'static>,
-    /// Highest post number seen when the composer opened (stale-reply guard).
-    pub seen_post_number: u32,
-    /// The send in flight, if any.
-    pub sending: Option<OpId>,
-}
-
-impl Composer {
-    pub fn text(&self) -> String {
-        self.textarea.lines().join("\n")
-    }
-}
-
-/// One entry of a fuzzy picker.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PickItem {
-    pub label: String,
-    pub detail: String,
-    pub value: PickValue,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum PickValue {
-    Category(CategoryId),
-    Topic(TopicId),
-    NewTopic,
-    Badge(BadgeId),
-    Draft(TopicId),
-    Command(String),
-}
-
-/// What a picker's choice is for.
-#[derive(Debug, Clone, PartialEq)]
-pub enum PickPurpose {
-    MoveTopic {
-        topic_id: TopicId,
-    },
-    MovePostsTo {
-        topic_id: TopicId,
-        posts: Vec<PostId>,
-    },
-    NewTopicCategory {
-        topic_id: TopicId,
-        posts: Vec<PostId>,
-        title: String,
-    },
-    AwardBadge {
-        username: String,
-        reason: Option<String>,
-    },
-    Drafts,
-}
-
-/// What a free-text prompt's answer is for.
-#[derive(Debug, Clone, PartialEq)]
-pub enum PromptPurpose {
-    NewTopicTitle {
-        topic_id: TopicId,
-        posts: Vec<PostId>,
-    },
-}
-
-/// An action that waits for the user's confirmation.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Confirmable {
-    SendReply,
-    SetSolution {
-        topic_id: TopicId,
-        post_id: PostId,
-        accept: bool,
-    },
-    MoveTopic {
-        topic_id: TopicId,
-        category_id: CategoryId,
-    },
-    MovePosts {
-        topic_id: TopicId,
-        posts: Vec<PostId>,
-        to: MoveDestination,
-    },
-    AwardBadge(BadgeAward),
-}
-
-pub enum Overlay {
-    Help {
-        mode: Mode,
-        scroll: usize,
-    },
-    Palette {
-        input: String,
-        selected: usize,
-    },
-    Picker {
-        title: String,
-        items: Vec<PickItem>,
-        input: String,
-        selected: usize,
-        purpose: PickPurpose,
-    },
-    Prompt {
-        title: String,
-        input: String,
-        purpose: PromptPurpose,
-    },
-    Confirm {
-        title: String,
-        lines: Vec<String>,
-        action: Confirmable,
-    },
-    /// The stale-reply guard: posts arrived or someone else is replying since the composer
-    /// opened. Send anyway, edit, or keep as a draft.
-    Stale {
-        lines: Vec<String>,
-    },
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {
     Info,
@@ -234,6 +90,55 @@ pub struct Toast {
     pub text: String,
     pub level: Level,
     pub until: Instant,
+}
+
+/// One line of the message log (`:messages`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub at: Timestamp,
+    pub level: Level,
+    pub text: String,
+}
+
+/// The message log keeps this many lines.
+pub const MESSAGE_LOG: usize = 200;
+
+/// How the queue stays current.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LiveState {
+    /// Not connected yet.
+    Connecting,
+    /// The live feed answers.
+    Live,
+    /// The feed is waiting (a pause after a 429, a network error): not live right now.
+    Waiting(String),
+    /// No live feed: refreshing every so often instead.
+    Periodic { every: Duration, reason: String },
+}
+
+/// A reversible action just done, and how to take it back.
+#[derive(Debug)]
+pub struct Undo {
+    pub label: String,
+    pub until: Instant,
+    pub write: std::sync::Arc<dyn crate::actions::write::AnyWrite>,
+}
+
+/// How long an undo is offered.
+pub const UNDO_FOR: Duration = Duration::from_secs(8);
+
+/// The `/` filter's look at the server, for what the loaded topics do not hold.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum RemoteFilter {
+    /// Nothing to ask (no filter, or everything is loaded).
+    #[default]
+    Idle,
+    /// Typing: ask once it pauses.
+    Due { text: String, at: Instant },
+    Asking { text: String },
+    /// Topics of the view the server found that the loaded ones do not hold.
+    Found { text: String, topics: Vec<TopicSummary> },
+    Failed { text: String, error: String },
 }
 
 /// Pane sizes and visibility, changed from the keyboard.
@@ -257,21 +162,37 @@ impl Default for LayoutPrefs {
     }
 }
 
+/// Why the console ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// The user quit.
+    Quit,
+    /// A signal ended it: the exit status is 128 + the signal number.
+    Signal(i32),
+}
+
 pub struct App {
     pub config: AppConfig,
+    /// What the backend says the site is (a placeholder until connected).
+    pub site: SiteInfo,
+    /// The key drafts are saved under: the site URL, or "demo" for the embedded community.
+    pub draft_site: String,
     pub account: Option<Account>,
     pub categories: HashMap<CategoryId, Category>,
+    /// The badge catalogue, once loaded.
     pub badges: Option<Vec<Badge>>,
+    /// Most recently used first.
+    pub recent_badges: Vec<BadgeId>,
+    pub recent_categories: Vec<CategoryId>,
     pub views: Vec<ViewTab>,
     pub active_view: usize,
-    pub selected: usize,
-    pub offset: usize,
     /// The `/` filter text, and whether keys go into it.
     pub filter: String,
     pub filter_active: bool,
+    pub remote_filter: RemoteFilter,
     pub thread: Option<ThreadState>,
     pub profile: Option<ProfileState>,
-    /// Cached boards by username, kept while the console runs (refreshed on `R`).
+    /// Boards by username, kept while the console runs (refreshed on `R`).
     pub board_cache: HashMap<String, Board>,
     pub composer: Option<Composer>,
     pub overlay: Option<Overlay>,
@@ -279,22 +200,41 @@ pub struct App {
     pub layout: LayoutPrefs,
     pub size: (u16, u16),
     pub pending_keys: Vec<KeyEvent>,
-    pub pending_ops: BTreeMap<OpId, String>,
+    pub pending_ops: std::collections::BTreeMap<OpId, String>,
     pub next_op: OpId,
     pub spinner: usize,
     pub status: Option<(String, Level)>,
+    pub messages: VecDeque<Message>,
     pub toasts: Vec<Toast>,
+    pub undo: Option<Undo>,
     pub now: Timestamp,
     pub dirty: bool,
-    pub quit: bool,
-    /// An award waiting for the badge catalogue to load: (username, reason).
-    pub award_after_badges: Option<(String, Option<String>)>,
-    /// How the queue stays current: "live", or why it refreshes periodically instead.
-    pub live_status: Option<String>,
-    /// The pre-send check in flight, shown as a pending operation.
-    pub send_check_op: Option<OpId>,
+    pub exit: Option<Exit>,
+    pub live: LiveState,
+    pub budget: Budget,
     /// Who else is writing a reply, by topic (from presence).
     pub replying: HashMap<TopicId, Vec<String>>,
+    /// The refresh in flight (`R` pressed again meanwhile sends nothing).
+    pub refreshing: bool,
+    /// An award waiting for the catalogue or the member's badges.
+    pub award_pending: Option<crate::actions::award::Pending>,
+}
+
+/// What the status bar shows before the backend says what the site is.
+pub fn placeholder_site() -> SiteInfo {
+    SiteInfo {
+        platform: String::new(),
+        title: "connecting…".into(),
+        base_url: String::new(),
+        topic_link: "{base}".into(),
+        post_link: "{base}".into(),
+        member_link: "{base}".into(),
+        markup: Markup::Markdown,
+        quote: "> {text}\n".into(),
+        min_reply_chars: 1,
+        min_title_chars: 1,
+        features: Features::all(),
+    }
 }
 
 impl App {
@@ -306,7 +246,7 @@ impl App {
                     v.name(),
                     QueueQuery {
                         view: v.clone(),
-                        order: default_order(v),
+                        order: TopicOrder::OldestFirst,
                         ..QueueQuery::default()
                     },
                 )
@@ -321,13 +261,11 @@ impl App {
             .filter(|v| !builtin_names.contains(&v.name.as_str()))
         {
             let base = QueueView::parse(&saved.base).unwrap_or_default();
-            let order = match saved.order.as_deref() {
-                Some("newest") | Some("created-desc") => TopicOrder::NewestFirst,
-                Some("activity") => TopicOrder::Activity,
-                Some("likes") => TopicOrder::Likes,
-                Some(_) => TopicOrder::OldestFirst,
-                None => default_order(&base),
-            };
+            let order = saved
+                .order
+                .as_deref()
+                .and_then(TopicOrder::parse)
+                .unwrap_or_default();
             let status = match saved.status.as_deref() {
                 Some("open") => Some(TopicStatus::Open),
                 Some("closed") => Some(TopicStatus::Closed),
@@ -344,21 +282,24 @@ impl App {
                     tags: saved.tags.clone(),
                     status,
                     order,
-                    page: 0,
+                    page: None,
                 },
             ));
         }
         App {
             config,
+            site: placeholder_site(),
+            draft_site: String::new(),
             account: None,
             categories: HashMap::new(),
             badges: None,
+            recent_badges: Vec::new(),
+            recent_categories: Vec::new(),
             views,
             active_view: 0,
-            selected: 0,
-            offset: 0,
             filter: String::new(),
             filter_active: false,
+            remote_filter: RemoteFilter::Idle,
             thread: None,
             profile: None,
             board_cache: HashMap::new(),
@@ -368,56 +309,41 @@ impl App {
             layout: LayoutPrefs::default(),
             size: (80, 24),
             pending_keys: Vec::new(),
-            pending_ops: BTreeMap::new(),
+            pending_ops: Default::default(),
             next_op: 1,
             spinner: 0,
             status: None,
+            messages: VecDeque::new(),
             toasts: Vec::new(),
+            undo: None,
             now: chrono::Utc::now(),
             dirty: true,
-            quit: false,
-            award_after_badges: None,
-            live_status: None,
-            send_check_op: None,
+            exit: None,
+            live: LiveState::Connecting,
+            budget: Budget::default(),
             replying: HashMap::new(),
+            refreshing: false,
+            award_pending: None,
         }
     }
 
     pub fn view(&self) -> &ViewTab {
-        &self.views[self.active_view]
+        // `active_view` is only ever set to an index of `views`, which always has the four
+        // built-in views.
+        &self.views[self.active_view.min(self.views.len().saturating_sub(1))]
     }
 
-    /// The topics of the active view that pass the `/` filter, in display order.
-    pub fn visible_topics(&self) -> Vec<&TopicSummary> {
-        let needle = self.filter.to_lowercase();
-        self.view()
-            .topics
-            .iter()
-            .filter(|t| {
-                needle.is_empty()
-                    || t.title.to_lowercase().contains(&needle)
-                    || t.id.to_string() == needle
-                    || t.author
-                        .as_deref()
-                        .is_some_and(|a| a.to_lowercase().contains(&needle))
-                    || self
-                        .category_name(t.category_id)
-                        .to_lowercase()
-                        .contains(&needle)
-            })
-            .collect()
+    pub fn view_mut(&mut self) -> &mut ViewTab {
+        let i = self.active_view.min(self.views.len().saturating_sub(1));
+        &mut self.views[i]
     }
 
     pub fn selected_topic(&self) -> Option<&TopicSummary> {
-        // Without a filter the visible list is the view itself: no need to build it per key.
-        if self.filter.is_empty() {
-            return self.view().topics.get(self.selected);
-        }
-        self.visible_topics().get(self.selected).copied()
+        self.view().selected_topic()
     }
 
-    pub fn category_name(&self, id: Option<CategoryId>) -> String {
-        id.and_then(|id| self.categories.get(&id))
+    pub fn category_name(&self, id: Option<&CategoryId>) -> String {
+        id.and_then(|id| self.categories.get(id))
             .map(|c| c.name.clone())
             .unwrap_or_default()
     }
@@ -427,11 +353,35 @@ impl App {
         thread.topic.as_ref()?.posts.get(thread.selected)
     }
 
+    /// The latest known summary of a topic: the open thread's, else any view's.
+    pub fn topic_summary(&self, id: &TopicId) -> Option<&TopicSummary> {
+        self.thread
+            .as_ref()
+            .and_then(|t| t.topic.as_ref())
+            .map(|t| &t.summary)
+            .filter(|s| s.id == *id)
+            .or_else(|| self.views.iter().find_map(|v| v.get(id)))
+    }
+
+    pub fn topic_title(&self, id: &TopicId) -> String {
+        if let Some(t) = self.thread.as_ref().filter(|t| t.topic_id == *id) {
+            return t.title.clone();
+        }
+        self.topic_summary(id)
+            .map(|t| t.title.clone())
+            .unwrap_or_else(|| format!("topic {id}"))
+    }
+
     /// The keymap mode of whatever has the keys now.
     pub fn mode(&self) -> Mode {
         if self.overlay.is_some() {
             return Mode::Dialog;
         }
+        self.pane_mode()
+    }
+
+    /// The keymap mode of the focused pane (ignoring overlays).
+    pub fn pane_mode(&self) -> Mode {
         match self.focus {
             Pane::Queue => Mode::Queue,
             Pane::Thread => Mode::Thread,
@@ -447,13 +397,25 @@ impl App {
             .unwrap_or_default()
     }
 
-    /// Whether something moves on screen, so the loop needs a fast timer.
+    /// This account's name (the one asked for until `whoami` answers).
+    pub fn me(&self) -> &str {
+        self.account
+            .as_ref()
+            .map(|a| a.username.as_str())
+            .unwrap_or(self.config.username.as_str())
+    }
+
+    /// Whether something moves on screen or waits on a timer, so the loop needs a fast tick.
     pub fn animating(&self) -> bool {
         !self.pending_ops.is_empty()
             || !self.toasts.is_empty()
-            || self.views.iter().any(|v| v.loading)
+            || self.undo.is_some()
+            || self.views.iter().any(|v| v.loading.is_some())
             || self.thread.as_ref().is_some_and(|t| t.loading)
             || self.profile.as_ref().is_some_and(|p| p.board.is_loading())
+            || self.composer.as_ref().is_some_and(|c| c.draft_due.is_some())
+            || matches!(self.remote_filter, RemoteFilter::Due { .. })
+            || self.budget.paused_for.is_some()
     }
 
     /// Topics whose inside matters now: the open thread and the composer's topic.
@@ -461,8 +423,8 @@ impl App {
         let mut topics: Vec<TopicId> = self
             .thread
             .iter()
-            .map(|t| t.topic_id)
-            .chain(self.composer.iter().map(|c| c.topic_id))
+            .map(|t| t.topic_id.clone())
+            .chain(self.composer.iter().map(|c| c.topic_id.clone()))
             .collect();
         topics.sort_unstable();
         topics.dedup();
@@ -471,34 +433,51 @@ impl App {
 
     /// The topic this account announces itself as replying in.
     pub fn replying_in(&self) -> Option<TopicId> {
-        self.composer.as_ref().map(|c| c.topic_id)
+        self.composer.as_ref().map(|c| c.topic_id.clone())
     }
 
     /// Others replying in a topic (never this account).
-    pub fn others_replying(&self, topic: TopicId) -> Vec<String> {
-        let me = self
-            .account
-            .as_ref()
-            .map(|a| a.username.as_str())
-            .unwrap_or(self.config.username.as_str());
+    pub fn others_replying(&self, topic: &TopicId) -> Vec<String> {
+        let me = self.me();
         self.replying
-            .get(&topic)
+            .get(topic)
             .map(|users| users.iter().filter(|u| u.as_str() != me).cloned().collect())
             .unwrap_or_default()
     }
 
+    fn log(&mut self, text: &str, level: Level) {
+        if self
+            .messages
+            .back()
+            .is_some_and(|m| m.text == text && m.level == level)
+        {
+            return;
+        }
+        if self.messages.len() >= MESSAGE_LOG {
+            self.messages.pop_front();
+        }
+        self.messages.push_back(Message {
+            at: chrono::Utc::now(),
+            level,
+            text: text.to_string(),
+        });
+    }
+
     pub fn set_status(&mut self, text: impl Into<String>, level: Level) {
-        self.status = Some((crate::text::sanitize_line(&text.into()), level));
+        let text = crate::text::sanitize_line(&text.into());
+        self.log(&text, level);
+        self.status = Some((text, level));
         self.dirty = true;
     }
 
     pub fn toast(&mut self, text: impl Into<String>, level: Level) {
         let text = crate::text::sanitize_line(&text.into());
+        self.log(&text, level);
         self.status = Some((text.clone(), level));
         self.toasts.push(Toast {
             text,
             level,
-            until: Instant::now() + std::time::Duration::from_secs(4),
+            until: Instant::now() + Duration::from_secs(4),
         });
         self.dirty = true;
     }
@@ -506,15 +485,18 @@ impl App {
     pub fn start_op(&mut self, label: impl Into<String>) -> OpId {
         let op = self.next_op;
         self.next_op += 1;
-        self.pending_ops.insert(op, label.into());
+        self.pending_ops
+            .insert(op, crate::text::sanitize_line(&label.into()));
         self.dirty = true;
         op
     }
-}
 
-fn default_order(view: &QueueView) -> TopicOrder {
-    match view {
-        QueueView::Latest => TopicOrder::Activity,
-        _ => TopicOrder::OldestFirst,
+    pub fn finish_op(&mut self, op: OpId) {
+        self.pending_ops.remove(&op);
+    }
+
+    /// Whether the live feed is answering now (so the console knows of new posts itself).
+    pub fn is_live(&self) -> bool {
+        self.live == LiveState::Live
     }
 }

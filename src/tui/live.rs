@@ -1,8 +1,8 @@
 //! Keeping the console live without a key press: a task that long-polls the site's live feed
-//! (Discourse's message bus) and reports changes as messages, falling back to a periodic
-//! refresh when the feed is unavailable; and a keeper that announces "replying" presence while
-//! the composer is open. Neither ever blocks a key or a frame: both are tasks that only send
-//! messages to the loop.
+//! and reports changes as messages (falling back to a periodic refresh when the platform has
+//! none or it is unavailable), a task that reports the request budget as it changes, and a
+//! keeper that announces "replying" presence while the composer is open. None of them ever
+//! blocks a key or a frame: they only send messages to the loop.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -11,9 +11,11 @@ use std::time::Duration;
 use tokio::sync::{mpsc::UnboundedSender, watch};
 use tokio::task::JoinHandle;
 
+use crate::backend::governor::in_background;
 use crate::backend::{Backend, BackendError};
-use crate::domain::{LiveCursor, TopicId};
+use crate::domain::TopicId;
 
+use super::app::LiveState;
 use super::msg::Msg;
 
 /// Presence lasts 60 s on Discourse; renew well within it.
@@ -21,7 +23,7 @@ const PRESENCE_RENEW: Duration = Duration::from_secs(30);
 /// Longest pause between failed polls.
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
 
-/// A client id for the message bus and presence: stable for this process.
+/// A client id for the live feed and presence: stable for this process.
 pub fn client_id() -> String {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
@@ -40,64 +42,89 @@ pub fn spawn_feed(
     refresh_every: Duration,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
-        let mut cursor = LiveCursor {
-            client_id,
-            ..LiveCursor::default()
+        let fallback = |reason: String| Msg::LiveState(LiveState::Periodic {
+            every: refresh_every,
+            reason,
+        });
+        let feed = if enabled {
+            backend.live_feed(&client_id).ok_or_else(|| {
+                backend
+                    .site()
+                    .features
+                    .live_feed
+                    .reason()
+                    .unwrap_or("this platform has no live feed")
+                    .to_string()
+            })
+        } else {
+            Err("live updates are off in config".to_string())
         };
-        let mut failures: u32 = 0;
-        let mut connected = false;
-        if enabled {
-            loop {
-                let topics = watched.borrow_and_update().clone();
-                let result = tokio::select! {
-                    r = backend.live_poll(&mut cursor, &topics) => r,
-                    changed = watched.changed() => {
-                        if changed.is_err() {
-                            return; // the console is gone
+        match feed {
+            Ok(mut feed) => {
+                let mut failures: u32 = 0;
+                let mut live = false;
+                loop {
+                    let topics = watched.borrow_and_update().clone();
+                    let result = tokio::select! {
+                        r = in_background(feed.poll(&topics)) => r,
+                        changed = watched.changed() => {
+                            if changed.is_err() {
+                                return; // the console is gone
+                            }
+                            continue;
                         }
-                        continue;
-                    }
-                };
-                match result {
-                    Ok(events) => {
-                        failures = 0;
-                        // The first answer says the feed works, even with nothing in it.
-                        let first = !connected;
-                        connected = true;
-                        if (first || !events.is_empty()) && tx.send(Msg::Live(events)).is_err() {
-                            return;
+                    };
+                    match result {
+                        Ok(events) => {
+                            failures = 0;
+                            // The first answer says the feed works, even with nothing in it.
+                            if !live {
+                                live = true;
+                                if tx.send(Msg::LiveState(LiveState::Live)).is_err() {
+                                    return;
+                                }
+                            }
+                            if !events.is_empty() && tx.send(Msg::Live(events)).is_err() {
+                                return;
+                            }
                         }
-                    }
-                    Err(BackendError::RateLimited { wait, .. }) => {
-                        tokio::time::sleep(wait.clamp(Duration::from_secs(1), MAX_BACKOFF)).await;
-                    }
-                    Err(
-                        e @ (BackendError::Unsupported(_)
-                        | BackendError::NotFound(_)
-                        | BackendError::Forbidden(_)
-                        | BackendError::NotSignedIn(_)),
-                    ) => {
-                        crate::logging::warn(&format!("live feed unavailable: {e}"));
-                        let _ = tx.send(Msg::LiveFallback {
-                            reason: e.to_string(),
-                            every: refresh_every,
-                        });
-                        break;
-                    }
-                    Err(e) => {
-                        // Transient (network, 5xx, malformed): back off, then try again.
-                        failures += 1;
-                        crate::logging::warn(&format!("live poll failed ({failures}): {e}"));
-                        let pause = Duration::from_secs(1u64 << failures.min(6)).min(MAX_BACKOFF);
-                        tokio::time::sleep(pause).await;
+                        Err(BackendError::RateLimited { wait, .. }) => {
+                            live = false;
+                            let _ = tx.send(Msg::LiveState(LiveState::Waiting(format!(
+                                "rate limited for {}s",
+                                wait.as_secs().max(1)
+                            ))));
+                            tokio::time::sleep(wait.clamp(Duration::from_secs(1), MAX_BACKOFF))
+                                .await;
+                        }
+                        Err(
+                            e @ (BackendError::Unsupported(_)
+                            | BackendError::NotFound(_)
+                            | BackendError::Forbidden(_)
+                            | BackendError::NotSignedIn(_)),
+                        ) => {
+                            crate::logging::warn(&format!("live feed unavailable: {e}"));
+                            let _ = tx.send(fallback(e.to_string()));
+                            break;
+                        }
+                        Err(e) => {
+                            // Transient (network, 5xx, malformed): back off, then try again.
+                            live = false;
+                            failures += 1;
+                            crate::logging::warn(&format!("live poll failed ({failures}): {e}"));
+                            let _ = tx.send(Msg::LiveState(LiveState::Waiting(
+                                "the live feed is not answering".into(),
+                            )));
+                            let pause =
+                                Duration::from_secs(1u64 << failures.min(6)).min(MAX_BACKOFF);
+                            tokio::time::sleep(pause).await;
+                        }
                     }
                 }
             }
-        } else {
-            let _ = tx.send(Msg::LiveFallback {
-                reason: "live updates are off in config".into(),
-                every: refresh_every,
-            });
+            Err(reason) => {
+                let _ = tx.send(fallback(reason));
+            }
         }
         let mut ticker = tokio::time::interval(refresh_every);
         ticker.tick().await;
@@ -105,6 +132,32 @@ pub fn spawn_feed(
             ticker.tick().await;
             if tx.send(Msg::PeriodicRefresh).is_err() {
                 return;
+            }
+        }
+    })
+}
+
+/// Reports the request budget as it changes, and once a second while it is tight (a pause
+/// counts down, a full window drains).
+pub fn spawn_budget(backend: Arc<dyn Backend>, tx: UnboundedSender<Msg>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut changes = backend.governor().subscribe();
+        let mut last = backend.governor().snapshot();
+        if tx.send(Msg::Budget(last.clone())).is_err() {
+            return;
+        }
+        loop {
+            let tight = last.is_tight();
+            tokio::select! {
+                changed = changes.changed() => if changed.is_err() { return },
+                _ = tokio::time::sleep(Duration::from_secs(1)), if tight => {}
+            }
+            let now = backend.governor().snapshot();
+            if now != last {
+                if tx.send(Msg::Budget(now.clone())).is_err() {
+                    return;
+                }
+                last = now;
             }
         }
     })
@@ -130,20 +183,25 @@ impl PresenceKeeper {
 
     /// Makes the announced topic `want` (None: announce nothing).
     pub fn reconcile(&mut self, want: Option<TopicId>) {
-        if self.current.as_ref().map(|(t, _)| *t) == want {
+        if self.current.as_ref().map(|(t, _)| t) == want.as_ref() {
             return;
         }
         self.leave_current();
+        if !self.backend.site().features.presence.is_available() {
+            return;
+        }
         if let Some(topic) = want {
             let backend = self.backend.clone();
             let client_id = self.client_id.clone();
+            let t = topic.clone();
             let renew = tokio::spawn(async move {
                 loop {
-                    if let Err(e) = backend.set_replying(topic, true, &client_id).await {
+                    let result = in_background(backend.set_replying(&t, true, &client_id)).await;
+                    if let Err(e) = result {
                         if matches!(e, BackendError::Unsupported(_)) {
                             return;
                         }
-                        crate::logging::warn(&format!("presence for topic {topic}: {e}"));
+                        crate::logging::warn(&format!("presence for topic {t}: {e}"));
                     }
                     tokio::time::sleep(PRESENCE_RENEW).await;
                 }
@@ -158,10 +216,11 @@ impl PresenceKeeper {
             let backend = self.backend.clone();
             let client_id = self.client_id.clone();
             self.leaving.retain(|_, h| !h.is_finished());
+            let t = topic.clone();
             self.leaving.insert(
                 topic,
                 tokio::spawn(async move {
-                    let _ = backend.set_replying(topic, false, &client_id).await;
+                    let _ = in_background(backend.set_replying(&t, false, &client_id)).await;
                 }),
             );
         }

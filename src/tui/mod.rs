@@ -3,17 +3,22 @@
 //! drawing only when the state changed.
 
 mod app;
-mod commands;
+pub mod composer;
 mod effects;
 mod hyperlinks;
 mod layout;
 mod live;
 mod msg;
-mod ops;
+pub(crate) mod nav;
+pub mod overlay;
+mod profile;
+mod queue;
 mod terminal;
+mod thread;
 mod thread_render;
 mod update;
 mod view;
+pub mod views;
 
 use std::time::Duration;
 
@@ -21,9 +26,14 @@ use crossterm::event::{Event, EventStream, KeyCode, KeyModifiers};
 use futures_util::StreamExt;
 use tokio::sync::mpsc;
 
-pub use app::{App, AppConfig, Level, Overlay, Pane};
+pub use app::{
+    App, AppConfig, Exit, Level, LiveState, Pane, RemoteFilter, ThreadState, Undo, UNDO_FOR,
+};
+pub use composer::Composer;
 pub use hyperlinks::{visible as visible_hyperlinks, write as write_hyperlinks, Hyperlink};
-pub use msg::{Effect, Msg, OpOutcome};
+pub use msg::{Effect, Msg};
+pub use overlay::Overlay;
+pub use thread_render::MAX_RENDERED_BYTES;
 pub use view::draw;
 
 use crate::clock::Targets;
@@ -34,24 +44,15 @@ use crate::drafts::DraftStore;
 /// How often spinners and toasts move while something animates.
 const ANIMATION_TICK: Duration = Duration::from_millis(120);
 
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum ConsoleError {
+    #[error("{0}")]
     Config(crate::config::ConfigError),
+    #[error("{0}")]
     Connect(ConnectError),
+    #[error("terminal: {0}")]
     Terminal(std::io::Error),
 }
-
-impl std::fmt::Display for ConsoleError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ConsoleError::Config(e) => write!(f, "{e}"),
-            ConsoleError::Connect(e) => write!(f, "{e}"),
-            ConsoleError::Terminal(e) => write!(f, "terminal: {e}"),
-        }
-    }
-}
-
-impl std::error::Error for ConsoleError {}
 
 impl From<ConsoleError> for crate::cli::CliError {
     fn from(e: ConsoleError) -> Self {
@@ -77,7 +78,6 @@ pub fn app_config(
     let theme = Theme::load(&theme_name, paths, detect_color_depth())?;
     let clocks = &settings.clocks;
     let config = AppConfig {
-        site: String::new(),
         username: String::new(),
         theme,
         keymap,
@@ -97,28 +97,70 @@ pub async fn run_console(
     args: ConnectArgs,
     theme: Option<String>,
     keymap: Option<String>,
-) -> Result<(), ConsoleError> {
+) -> Result<Exit, ConsoleError> {
     let paths = Paths::resolve().map_err(ConsoleError::Config)?;
     let settings = Settings::load(&paths).map_err(ConsoleError::Config)?;
-    crate::logging::init(&paths.log_file());
+    crate::logging::init(&paths.log_file(), args.log_level);
     let (mut config, warnings) =
         app_config(&paths, &settings, theme, keymap).map_err(ConsoleError::Config)?;
     config.username = args
         .username
         .clone()
         .unwrap_or_else(|| crate::connect::SANDBOX_DEFAULT_USER.into());
-    config.site = "connecting…".into();
     let audit_path = paths.audit_log();
 
     terminal::install_panic_hook();
     let mut term = terminal::enter().map_err(ConsoleError::Terminal)?;
     let result = console_loop(&mut term, args, config, warnings, audit_path).await;
     terminal::leave();
-    let session = result?;
+    let (exit, session) = result?;
     if let Some(session) = session {
         session.close().await;
     }
-    Ok(())
+    Ok(exit)
+}
+
+/// Runs one effect that is the loop's own work (files and the terminal), not a backend call.
+fn run_local(
+    term: &mut terminal::Term,
+    app: &mut App,
+    effect: Effect,
+    reader: &mut tokio::task::JoinHandle<()>,
+    input_tx: &mpsc::UnboundedSender<Event>,
+) {
+    match effect {
+        Effect::Quit => app.exit = app.exit.or(Some(Exit::Quit)),
+        Effect::SaveDraft(draft) => {
+            if let Err(e) = app.config.drafts.save(&draft) {
+                let _ = app.update(Msg::DraftError(e.to_string()));
+            }
+        }
+        Effect::DeleteDraft { site, topic_id } => {
+            if let Err(e) = app.config.drafts.delete(&site, &topic_id) {
+                app.set_status(format!("could not remove the draft: {e}"), Level::Warning);
+            }
+        }
+        Effect::Copy(text) => {
+            if let Err(e) = terminal::copy_osc52(&text) {
+                app.set_status(format!("copy failed: {e}"), Level::Error);
+            }
+        }
+        Effect::Editor(text) => {
+            reader.abort();
+            let result = edit_externally(term, &text);
+            *reader = spawn_input(input_tx.clone());
+            // The editor's text lands in the composer; it may ask for the draft to be saved.
+            for effect in app.update(Msg::EditorDone(result)) {
+                if let Effect::SaveDraft(draft) = effect {
+                    if let Err(e) = app.config.drafts.save(&draft) {
+                        let _ = app.update(Msg::DraftError(e.to_string()));
+                    }
+                }
+            }
+        }
+        // Backend work waits for the connection.
+        _ => {}
+    }
 }
 
 async fn console_loop(
@@ -127,7 +169,9 @@ async fn console_loop(
     config: AppConfig,
     warnings: Vec<String>,
     audit_path: std::path::PathBuf,
-) -> Result<Option<Session>, ConsoleError> {
+) -> Result<(Exit, Option<Session>), ConsoleError> {
+    use tokio::signal::unix::{signal, SignalKind};
+
     let mut app = App::new(config);
     if let Ok(size) = term.size() {
         app.resize(size.width, size.height);
@@ -149,14 +193,32 @@ async fn console_loop(
     let mut runner: Option<effects::Runner> = None;
     let mut presence: Option<live::PresenceKeeper> = None;
     let (watch_tx, watch_rx) = tokio::sync::watch::channel(Vec::new());
-    let mut feed: Option<tokio::task::JoinHandle<()>> = None;
+    let mut tasks: Vec<tokio::task::JoinHandle<()>> = Vec::new();
     // Effects asked for before the connection is up wait here.
     let mut queued: Vec<Effect> = Vec::new();
 
-    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .map_err(ConsoleError::Terminal)?;
-    let mut sighup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
-        .map_err(ConsoleError::Terminal)?;
+    // Every signal that ends a process ends the console the same way: drafts written, the
+    // terminal restored, exit status 128 + n.
+    let mut signals = Vec::new();
+    for (kind, n) in [
+        (SignalKind::interrupt(), libc::SIGINT),
+        (SignalKind::terminate(), libc::SIGTERM),
+        (SignalKind::hangup(), libc::SIGHUP),
+        (SignalKind::quit(), libc::SIGQUIT),
+    ] {
+        signals.push((signal(kind).map_err(ConsoleError::Terminal)?, n));
+    }
+    let (sig_tx, mut sig_rx) = mpsc::unbounded_channel::<i32>();
+    for (mut s, n) in signals {
+        let sig_tx = sig_tx.clone();
+        tasks.push(tokio::spawn(async move {
+            while s.recv().await.is_some() {
+                if sig_tx.send(n).is_err() {
+                    return;
+                }
+            }
+        }));
+    }
 
     loop {
         let tick = if app.animating() {
@@ -183,7 +245,8 @@ async fn console_loop(
                 connect_done = true;
                 match result {
                     Ok(s) => {
-                        app.config.site = s.site().to_string();
+                        app.site = s.backend.site().clone();
+                        app.draft_site = s.draft_site();
                         app.config.username = s.username.clone();
                         for w in &s.warnings {
                             app.set_status(w.clone(), Level::Warning);
@@ -197,7 +260,7 @@ async fn console_loop(
                         effects.extend(app.init());
                         effects.append(&mut queued);
                         let client_id = live::client_id();
-                        feed = Some(live::spawn_feed(
+                        tasks.push(live::spawn_feed(
                             s.backend.clone(),
                             tx.clone(),
                             watch_rx.clone(),
@@ -205,6 +268,7 @@ async fn console_loop(
                             s.settings.live_updates,
                             Duration::from_secs(s.settings.refresh_secs.max(5)),
                         ));
+                        tasks.push(live::spawn_budget(s.backend.clone(), tx.clone()));
                         presence = Some(live::PresenceKeeper::new(s.backend.clone(), client_id));
                         session = Some(s);
                     }
@@ -216,8 +280,10 @@ async fn console_loop(
                 app.dirty = true;
             }
             _ = tokio::time::sleep(tick) => effects.extend(app.update(Msg::Tick)),
-            _ = recv_signal(&mut sigterm) => break,
-            _ = recv_signal(&mut sighup) => break,
+            Some(n) = sig_rx.recv() => {
+                effects.extend(crate::actions::reply::flush_draft(&mut app));
+                app.exit = Some(Exit::Signal(n));
+            }
         }
 
         // Take everything already waiting before drawing once: a held key draws one frame.
@@ -247,30 +313,20 @@ async fn console_loop(
         for effect in effects {
             let leftover = match &runner {
                 Some(r) => r.run(effect),
-                None => {
-                    if matches!(effect, Effect::Quit | Effect::Copy(_) | Effect::Editor(_)) {
-                        Some(effect)
-                    } else {
-                        queued.push(effect);
+                None => match effect {
+                    e @ (Effect::Quit
+                    | Effect::Copy(_)
+                    | Effect::Editor(_)
+                    | Effect::SaveDraft(_)
+                    | Effect::DeleteDraft { .. }) => Some(e),
+                    other => {
+                        queued.push(other);
                         None
                     }
-                }
+                },
             };
-            match leftover {
-                Some(Effect::Quit) => app.quit = true,
-                Some(Effect::Copy(text)) => {
-                    if let Err(e) = terminal::copy_osc52(&text) {
-                        app.set_status(format!("copy failed: {e}"), Level::Error);
-                    }
-                }
-                Some(Effect::Editor(text)) => {
-                    reader.abort();
-                    let result = edit_externally(term, &text);
-                    reader = spawn_input(input_tx.clone());
-                    // The editor's text lands in the composer; it starts no backend work.
-                    let _ = app.update(Msg::EditorDone(result));
-                }
-                _ => {}
+            if let Some(effect) = leftover {
+                run_local(term, &mut app, effect, &mut reader, &input_tx);
             }
         }
         // Tell the live feed which topics to watch, and announce presence while composing.
@@ -283,7 +339,7 @@ async fn console_loop(
         if let Some(keeper) = presence.as_mut() {
             keeper.reconcile(app.replying_in());
         }
-        if app.quit {
+        if app.exit.is_some() {
             break;
         }
         if app.dirty {
@@ -292,14 +348,14 @@ async fn console_loop(
         }
     }
     reader.abort();
-    if let Some(feed) = feed {
-        feed.abort();
+    for task in tasks {
+        task.abort();
     }
     // Leave the presence channel before exiting, so colleagues stop seeing "replying".
     if let Some(keeper) = presence {
         keeper.shutdown().await;
     }
-    Ok(session)
+    Ok((app.exit.unwrap_or(Exit::Quit), session))
 }
 
 /// Reads terminal events in a task of its own, so the loop can wait on a channel (and drain
@@ -314,7 +370,7 @@ fn spawn_input(tx: mpsc::UnboundedSender<Event>) -> tokio::task::JoinHandle<()> 
                         return;
                     }
                 }
-                Err(e) => crate::logging::warn(&format!("terminal input: {e}")),
+                Err(e) => tracing::warn!("terminal input: {e}"),
             }
         }
     })
@@ -322,10 +378,6 @@ fn spawn_input(tx: mpsc::UnboundedSender<Event>) -> tokio::task::JoinHandle<()> 
 
 fn is_suspend(event: &Event) -> bool {
     matches!(event, Event::Key(k) if k.modifiers.contains(KeyModifiers::CONTROL) && k.code == KeyCode::Char('z'))
-}
-
-async fn recv_signal(signal: &mut tokio::signal::unix::Signal) {
-    signal.recv().await;
 }
 
 /// One frame, wrapped in synchronized output so slow links never show half a frame.

@@ -42,11 +42,13 @@ pub fn leave() {
     let _ = stdout.flush();
 }
 
-/// Restores the terminal before the default panic message is printed.
+/// Restores the terminal before the default panic message is printed, and writes the message
+/// to the log file too (the screen it was drawn on is gone).
 pub fn install_panic_hook() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         leave();
+        crate::logging::panicked(&info.to_string());
         previous(info);
     }));
 }
@@ -74,10 +76,12 @@ pub fn resume(terminal: &mut Term) -> io::Result<()> {
 }
 
 /// Puts text on the clipboard of the terminal the user sits at (OSC 52), over SSH and tmux.
+/// The text is sanitized by the caller; it never carries control characters.
 pub fn copy_osc52(text: &str) -> io::Result<()> {
-    use base64::Engine;
-    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
     let mut stdout = io::stdout();
-    write!(stdout, "\x1b]52;c;{encoded}\x07")?;
+    execute!(
+        stdout,
+        crossterm::clipboard::CopyToClipboard::to_clipboard_from(text)
+    )?;
     stdout.flush()
 }

@@ -9,6 +9,7 @@ use reqwest::{Method, Url};
 
 use super::wire::ErrorBody;
 use super::{Credentials, DiscourseOptions};
+use crate::backend::governor::Governor;
 use crate::backend::{BackendError, Result};
 
 /// The longest a read waits out a 429 before giving up and reporting it.
@@ -16,6 +17,10 @@ pub const RATE_LIMIT_WAIT_CAP: Duration = Duration::from_secs(60);
 /// Used when a 429 says nothing about how long to wait.
 const DEFAULT_RATE_LIMIT_WAIT: Duration = Duration::from_secs(5);
 const MAX_MESSAGE_CHARS: usize = 300;
+/// The largest answer read: a server that sends more is cut off with an error, not kept.
+pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
+/// A refused write is tried again at most this often (a 429 means the server did nothing).
+const MAX_WRITE_RATE_LIMIT_RETRIES: u32 = 2;
 
 pub struct Client {
     http: reqwest::Client,
@@ -25,6 +30,8 @@ pub struct Client {
     backoff_base: Duration,
     /// The per-request timeout the client was built with.
     timeout: Duration,
+    /// Every request waits here for room in the site's budget.
+    governor: std::sync::Arc<Governor>,
 }
 
 /// Is this host a loopback address (127.0.0.0/8, ::1, localhost)?
@@ -44,44 +51,44 @@ pub fn is_loopback_host(url: &Url) -> bool {
 pub fn check_base_url(base_url: &str, allow_insecure_http: bool) -> Result<String> {
     let trimmed = base_url.trim().trim_end_matches('/');
     let url = Url::parse(trimmed)
-        .map_err(|e| BackendError::Invalid(vec![format!("site URL is not valid: {e}")]))?;
+        .map_err(|e| BackendError::Refused(format!("the site URL is not valid: {e}")))?;
     match url.scheme() {
         "https" => {}
         "http" if allow_insecure_http || is_loopback_host(&url) => {}
         "http" => {
-            return Err(BackendError::Invalid(vec![format!(
+            return Err(BackendError::Refused(format!(
                 "refusing plain http:// to {} (the API key would travel unencrypted); use https:// \
-                 or allow insecure http explicitly",
+                 or allow insecure http explicitly (--insecure)",
                 url.host_str().unwrap_or("?")
-            )]))
+            )))
         }
         other => {
-            return Err(BackendError::Invalid(vec![format!(
+            return Err(BackendError::Refused(format!(
                 "unsupported URL scheme {other}:// (use https://)"
-            )]))
+            )))
         }
     }
     if url.host_str().is_none_or(str::is_empty) {
-        return Err(BackendError::Invalid(vec!["site URL has no host".into()]));
+        return Err(BackendError::Refused("the site URL has no host".into()));
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(BackendError::Invalid(vec![
-            "site URL must not contain credentials".into(),
-        ]));
+        return Err(BackendError::Refused(
+            "the site URL must not contain credentials".into(),
+        ));
     }
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(BackendError::Invalid(vec![
-            "site URL must not have a query or fragment".into(),
-        ]));
+        return Err(BackendError::Refused(
+            "the site URL must not have a query or fragment".into(),
+        ));
     }
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
 fn header(value: &str, what: &str) -> Result<HeaderValue> {
     let mut v = HeaderValue::from_str(value).map_err(|_| {
-        BackendError::Invalid(vec![format!(
+        BackendError::Refused(format!(
             "the {what} contains characters that cannot be sent in an HTTP header"
-        )])
+        ))
     })?;
     v.set_sensitive(true);
     Ok(v)
@@ -89,19 +96,11 @@ fn header(value: &str, what: &str) -> Result<HeaderValue> {
 
 /// Percent-encodes one path segment (usernames may be non-ASCII).
 pub fn seg(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    crate::domain::url_segment(s)
 }
 
 impl Client {
-    pub fn new(opts: &DiscourseOptions) -> Result<Client> {
+    pub fn new(opts: &DiscourseOptions, governor: std::sync::Arc<Governor>) -> Result<Client> {
         let base = check_base_url(&opts.base_url, opts.allow_insecure_http)?;
         let mut headers = HeaderMap::new();
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
@@ -156,7 +155,12 @@ impl Client {
             max_read_retries: opts.max_read_retries,
             backoff_base: Duration::from_millis(200),
             timeout: opts.timeout,
+            governor,
         })
+    }
+
+    pub fn governor(&self) -> &Governor {
+        &self.governor
     }
 
     pub fn base(&self) -> &str {
@@ -170,7 +174,7 @@ impl Client {
 
     fn url(&self, path: &str, query: &[(&str, String)]) -> Result<Url> {
         let mut url = Url::parse(&format!("{}{}", self.base, path))
-            .map_err(|e| BackendError::Invalid(vec![format!("bad request path: {e}")]))?;
+            .map_err(|e| BackendError::Refused(format!("bad request path: {e}")))?;
         if !query.is_empty() {
             let mut pairs = url.query_pairs_mut();
             for (k, v) in query {
@@ -180,19 +184,56 @@ impl Client {
         Ok(url)
     }
 
+    /// Sends one request once it has room in the budget; a 429 pauses the whole budget.
     async fn execute(&self, req: reqwest::RequestBuilder) -> Result<Vec<u8>> {
-        let resp = req.send().await.map_err(network_error)?;
+        self.governor.admit().await;
+        let mut resp = req.send().await.map_err(network_error)?;
         let status = resp.status().as_u16();
         let retry_after = resp
             .headers()
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let body = resp.bytes().await.map_err(network_error)?;
+        if resp
+            .content_length()
+            .is_some_and(|n| n > MAX_BODY_BYTES as u64)
+        {
+            return Err(too_large());
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(network_error)? {
+            if body.len() + chunk.len() > MAX_BODY_BYTES {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
         if (200..300).contains(&status) {
-            Ok(body.to_vec())
+            Ok(body)
         } else {
-            Err(map_error(status, retry_after.as_deref(), &body))
+            let err = map_error(status, retry_after.as_deref(), &body);
+            if let BackendError::RateLimited { wait, .. } = &err {
+                self.governor.refused(*wait);
+            }
+            Err(err)
+        }
+    }
+
+    /// A write: sent again only after a 429 (the server did nothing), within the wait cap.
+    async fn execute_write(
+        &self,
+        build: impl Fn() -> reqwest::RequestBuilder,
+    ) -> Result<Vec<u8>> {
+        let mut attempt = 0;
+        loop {
+            match self.execute(build()).await {
+                Err(BackendError::RateLimited { wait, .. })
+                    if attempt < MAX_WRITE_RATE_LIMIT_RETRIES && wait <= RATE_LIMIT_WAIT_CAP =>
+                {
+                    // The governor holds the next attempt until the pause is over.
+                    attempt += 1;
+                }
+                other => return other,
+            }
         }
     }
 
@@ -213,7 +254,8 @@ impl Client {
                 BackendError::RateLimited { wait, .. } if *wait > RATE_LIMIT_WAIT_CAP => {
                     return Err(err)
                 }
-                BackendError::RateLimited { wait, .. } => *wait,
+                // The governor holds the retry until the server's pause is over.
+                BackendError::RateLimited { .. } => Duration::ZERO,
                 _ => self
                     .backoff_base
                     .saturating_mul(1u32 << attempt.min(5))
@@ -232,7 +274,7 @@ impl Client {
         body: &serde_json::Value,
     ) -> Result<Vec<u8>> {
         let url = self.url(path, &[])?;
-        self.execute(self.http.request(method, url).json(body))
+        self.execute_write(|| self.http.request(method.clone(), url.clone()).json(body))
             .await
     }
 
@@ -246,19 +288,50 @@ impl Client {
         headers: &[(&'static str, &'static str)],
     ) -> Result<Vec<u8>> {
         let url = self.url(path, &[])?;
-        let mut req = self.http.post(url).form(form);
-        if let Some(t) = timeout {
-            req = req.timeout(t);
-        }
-        for (name, value) in headers {
-            req = req.header(*name, *value);
-        }
-        self.execute(req).await
+        self.execute_write(|| {
+            let mut req = self.http.post(url.clone()).form(form);
+            if let Some(t) = timeout {
+                req = req.timeout(t);
+            }
+            for (name, value) in headers {
+                req = req.header(*name, *value);
+            }
+            req
+        })
+        .await
     }
 }
 
+fn too_large() -> BackendError {
+    BackendError::Malformed(format!(
+        "the answer is larger than {} MB; not read",
+        MAX_BODY_BYTES / (1024 * 1024)
+    ))
+}
+
+/// Whether the failure was a TLS handshake with something that does not speak TLS (the usual
+/// sign of `https://` to a plain-HTTP port).
+fn is_tls_mismatch(e: &reqwest::Error) -> bool {
+    let mut source: Option<&dyn std::error::Error> = Some(e);
+    while let Some(err) = source {
+        let text = format!("{err:?} {err}").to_ascii_lowercase();
+        if text.contains("invalidcontenttype")
+            || text.contains("corrupt message")
+            || text.contains("corruptmessage")
+            || text.contains("wrong version number")
+            || text.contains("invalid content type")
+        {
+            return true;
+        }
+        source = err.source();
+    }
+    false
+}
+
 fn network_error(e: reqwest::Error) -> BackendError {
-    let what = if e.is_timeout() {
+    let what = if is_tls_mismatch(&e) {
+        "the server did not answer in TLS: it may speak plain http:// on that port"
+    } else if e.is_timeout() {
         "the request timed out"
     } else if e.is_connect() {
         "could not connect to the server"
@@ -530,16 +603,19 @@ mod tests {
         assert!(check_base_url("http://localhost:3000", false).is_ok());
         assert!(matches!(
             check_base_url("http://forum.example.com", false),
-            Err(BackendError::Invalid(_))
+            Err(BackendError::Refused(_))
         ));
         assert!(matches!(
             check_base_url("http://10.0.0.1", false),
-            Err(BackendError::Invalid(_))
+            Err(BackendError::Refused(_))
         ));
         assert!(matches!(
             check_base_url("http://localhost.evil.com", false),
-            Err(BackendError::Invalid(_))
+            Err(BackendError::Refused(_))
         ));
+        // A local refusal never reads as the server's answer.
+        let e = check_base_url("http://forum.example.com", false).unwrap_err();
+        assert!(!e.to_string().contains("server"), "{e}");
         assert!(check_base_url("http://forum.example.com", true).is_ok());
         assert!(check_base_url("ftp://forum.example.com", true).is_err());
         assert!(check_base_url("not a url", false).is_err());

@@ -6,8 +6,9 @@ use super::wire::*;
 use crate::backend::{BackendError, Result};
 use crate::domain::*;
 
-/// A topic list (`/latest.json`, `/c/…`, `/top.json`, …). `next_page` is the `page` of
-/// `more_topics_url` (1 when it names none); the client pages from the query instead.
+/// A topic list (`/latest.json`, `/c/…`, `/top.json`, …). `next` is the `page` of
+/// `more_topics_url` (1 when it names none); the client pages from the query instead. A
+/// `topic_list` whose `topics` is not a list is `Malformed`, never an empty page.
 pub fn topic_page(body: &[u8]) -> Result<TopicPage> {
     Ok(map::topic_list(parse(body, "topic list")?)?.page)
 }
@@ -23,7 +24,7 @@ pub fn topic_with_rest(body: &[u8], site_url: &str) -> Result<(Topic, Vec<PostId
     let stream = show
         .post_stream
         .as_ref()
-        .map(|s| s.stream.clone())
+        .map(|s| s.stream.iter().copied().map(PostId::from).collect())
         .unwrap_or_default();
     let (topic, missing) = map::topic(show, site_url.trim_end_matches('/'))?;
     Ok((topic, missing, stream))
@@ -151,14 +152,12 @@ pub fn chat_messages(body: &[u8], channel_title: &str, username: &str) -> Result
     ))
 }
 
-/// The reply of `POST /posts.json`: a bare post, or `{"post":{…}}` with `nested_post`. A post
-/// queued for approval is reported as `Invalid` with a message saying so.
-pub fn created_post(body: &[u8]) -> Result<Post> {
+/// The reply of `POST /posts.json`: a bare post, or `{"post":{…}}` with `nested_post`, or
+/// `{"action":"enqueued",…}` for a post held for approval.
+pub fn created_post(body: &[u8]) -> Result<Sent> {
     let value: serde_json::Value = parse(body, "created post")?;
     if value.get("action").and_then(|a| a.as_str()) == Some("enqueued") {
-        return Err(BackendError::Invalid(vec![
-            "the reply was queued for approval by a moderator; it appears once approved".into(),
-        ]));
+        return Ok(Sent::Queued);
     }
     let inner = match value.get("post") {
         Some(p) if p.is_object() => p.clone(),
@@ -166,7 +165,9 @@ pub fn created_post(body: &[u8]) -> Result<Post> {
     };
     let wire: WirePost = serde_json::from_value(inner)
         .map_err(|_| BackendError::Malformed("created post: not a post object".into()))?;
-    map::post(wire, None).ok_or_else(|| BackendError::Malformed("created post: no post id".into()))
+    map::post(wire, None)
+        .map(Sent::Posted)
+        .ok_or_else(|| BackendError::Malformed("created post: no post id".into()))
 }
 
 /// Where moved posts went: `{"success":true,"url":"/t/slug/123"}`; `success:false` is an error.

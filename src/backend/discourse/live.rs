@@ -2,7 +2,7 @@
 //! (reference §14). Wire types are in `wire`, their reading in `map`; this module does the
 //! requests.
 //!
-//! - `live_poll`: `POST /message-bus/{client_id}/poll` with `channel=last_id` pairs and `__seq`,
+//! - [`Feed::poll`]: `POST /message-bus/{client_id}/poll` with `channel=last_id` pairs and `__seq`,
 //!   header `Dont-Chunk: true`, its own timeout (the server holds the request up to ~25 s).
 //!   Channels: `/latest`, `/new`, and per watched topic `/topic/{id}` and
 //!   `/presence/discourse-presence/reply/{id}`. A channel not yet in the cursor starts at `-1`
@@ -12,21 +12,22 @@
 //! - `set_replying`: `POST /presence/update` with `client_id` and `present_channels[]` or
 //!   `leave_channels[]`.
 //!
-//! The cursor changes only once a poll has been fully read (presence lookups included), so a
-//! poll dropped half-way (the console restarts it when the watched topics change) loses nothing.
+//! The positions change only once a poll has been fully read (presence lookups included), so
+//! a poll dropped half-way (the console restarts it when the watched topics change) loses
+//! nothing.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::Duration;
 
+use async_trait::async_trait;
 use serde_json::Value;
 
-use super::client::seg;
+use super::client::{seg, Client};
 use super::map::{self, BusItem};
 use super::wire::{PresenceGetResponse, PresenceUpdateResponse};
-use super::Discourse;
-use crate::backend::{BackendError, Result};
-use crate::domain::{LiveCursor, LiveEvent, TopicId};
+use crate::backend::{BackendError, LiveFeed, Result};
+use crate::domain::{LiveEvent, TopicId};
 use crate::logging;
 
 /// A long poll is held up to ~25 s by the server; wait well past that.
@@ -81,27 +82,41 @@ pub(super) fn poll_body(body: &[u8]) -> Result<Vec<Value>> {
 
 fn need_client_id(client_id: &str) -> Result<()> {
     if client_id.trim().is_empty() {
-        return Err(BackendError::Invalid(vec![
-            "the live feed needs a client id".into(),
-        ]));
+        return Err(BackendError::Refused("the live feed needs a client id".into()));
     }
     Ok(())
 }
 
-impl Discourse {
-    pub(super) async fn poll_live(
-        &self,
-        cursor: &mut LiveCursor,
-        watch: &[TopicId],
-    ) -> Result<Vec<LiveEvent>> {
-        need_client_id(&cursor.client_id)?;
+/// One message-bus subscription: the client id, the position of each channel, the counter.
+pub(super) struct Feed {
+    client: Arc<Client>,
+    client_id: String,
+    positions: BTreeMap<String, i64>,
+    seq: u64,
+}
+
+impl Feed {
+    pub(super) fn new(client: Arc<Client>, client_id: &str) -> Feed {
+        Feed {
+            client,
+            client_id: client_id.to_string(),
+            positions: BTreeMap::new(),
+            seq: 0,
+        }
+    }
+}
+
+#[async_trait]
+impl LiveFeed for Feed {
+    async fn poll(&mut self, watch: &[TopicId]) -> Result<Vec<LiveEvent>> {
+        need_client_id(&self.client_id)?;
         let channels = map::bus_channels(watch);
-        let seq = self.bus_seq.fetch_add(1, Ordering::Relaxed);
-        let form = poll_form(&cursor.positions, &channels, seq);
+        self.seq += 1;
+        let form = poll_form(&self.positions, &channels, self.seq);
         let body = self
             .client
             .post_form(
-                &format!("/message-bus/{}/poll", seg(&cursor.client_id)),
+                &format!("/message-bus/{}/poll", seg(&self.client_id)),
                 &form,
                 Some(self.client.timeout().max(LIVE_POLL_TIMEOUT)),
                 &[("dont-chunk", "true")],
@@ -125,7 +140,7 @@ impl Discourse {
             match item {
                 BusItem::Event(e) => events.push(e),
                 BusItem::Presence(topic) => {
-                    if !asked.insert(topic) {
+                    if !asked.insert(topic.clone()) {
                         continue;
                     }
                     if asked.len() > MAX_PRESENCE_LOOKUPS {
@@ -134,7 +149,7 @@ impl Discourse {
                         ));
                         continue;
                     }
-                    match self.replying_in(topic).await {
+                    match replying_in(&self.client, &topic).await {
                         Ok(usernames) => events.push(LiveEvent::Replying {
                             topic_id: topic,
                             usernames,
@@ -149,58 +164,54 @@ impl Discourse {
 
         // Commit the positions only now; channels no longer subscribed are forgotten.
         let subscribed: BTreeSet<&String> = channels.iter().collect();
-        cursor.positions.retain(|ch, _| subscribed.contains(ch));
+        self.positions.retain(|ch, _| subscribed.contains(ch));
         for (ch, id) in batch.positions {
             if subscribed.contains(&ch) {
-                cursor.positions.insert(ch, id);
+                self.positions.insert(ch, id);
             }
         }
         Ok(events)
     }
+}
 
-    pub(super) async fn replying_in(&self, topic: TopicId) -> Result<Vec<String>> {
-        let channel = map::reply_channel(topic);
-        let body = self
-            .client
-            .get("/presence/get", &[("channels[]", channel.clone())])
-            .await?;
-        let resp: PresenceGetResponse = map::parse(&body, "presence")?;
-        Ok(map::presence_users(&resp, &channel))
-    }
+pub(super) async fn replying_in(client: &Client, topic: &TopicId) -> Result<Vec<String>> {
+    let channel = map::reply_channel(topic);
+    let body = client
+        .get("/presence/get", &[("channels[]", channel.clone())])
+        .await?;
+    let resp: PresenceGetResponse = map::parse(&body, "presence")?;
+    Ok(map::presence_users(&resp, &channel))
+}
 
-    pub(super) async fn announce_replying(
-        &self,
-        topic: TopicId,
-        replying: bool,
-        client_id: &str,
-    ) -> Result<()> {
-        need_client_id(client_id)?;
-        let channel = map::reply_channel(topic);
-        let list = if replying {
-            "present_channels[]"
-        } else {
-            "leave_channels[]"
-        };
-        let form = vec![
-            ("client_id".to_owned(), client_id.to_owned()),
-            (list.to_owned(), channel.clone()),
-        ];
-        let body = self
-            .client
-            .post_form("/presence/update", &form, None, &[])
-            .await?;
-        // Any 2xx is accepted; only an explicit `false` for the entered channel is a refusal.
-        if replying {
-            if let Ok(resp) = serde_json::from_slice::<PresenceUpdateResponse>(&body) {
-                if map::presence_refused(&resp, &channel) {
-                    return Err(BackendError::Forbidden(
-                        "not allowed to reply in this topic".into(),
-                    ));
-                }
+pub(super) async fn announce_replying(
+    client: &Client,
+    topic: &TopicId,
+    replying: bool,
+    client_id: &str,
+) -> Result<()> {
+    need_client_id(client_id)?;
+    let channel = map::reply_channel(topic);
+    let list = if replying {
+        "present_channels[]"
+    } else {
+        "leave_channels[]"
+    };
+    let form = vec![
+        ("client_id".to_owned(), client_id.to_owned()),
+        (list.to_owned(), channel.clone()),
+    ];
+    let body = client.post_form("/presence/update", &form, None, &[]).await?;
+    // Any 2xx is accepted; only an explicit `false` for the entered channel is a refusal.
+    if replying {
+        if let Ok(resp) = serde_json::from_slice::<PresenceUpdateResponse>(&body) {
+            if map::presence_refused(&resp, &channel) {
+                return Err(BackendError::Forbidden(
+                    "not allowed to reply in this topic".into(),
+                ));
             }
         }
-        Ok(())
     }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -210,7 +221,7 @@ mod tests {
 
     #[test]
     fn form_starts_unknown_channels_from_now() {
-        let channels = map::bus_channels(&[42, 42]);
+        let channels = map::bus_channels(&[TopicId::from(42), TopicId::from(42)]);
         assert_eq!(
             channels,
             [
@@ -262,15 +273,15 @@ mod tests {
             batch.items,
             vec![
                 BusItem::Event(LiveEvent::TopicListChanged {
-                    topic_id: Some(42),
+                    topic_id: Some(TopicId::from(42)),
                     reason: "latest".into()
                 }),
                 BusItem::Event(LiveEvent::TopicChanged {
-                    topic_id: 42,
+                    topic_id: TopicId::from(42),
                     post_number: Some(4),
                     reason: "created".into()
                 }),
-                BusItem::Presence(42),
+                BusItem::Presence(TopicId::from(42)),
             ]
         );
     }

@@ -51,8 +51,55 @@ fn trust(v: Option<u64>) -> u8 {
     v.map(|n| u8::try_from(n).unwrap_or(u8::MAX)).unwrap_or(0)
 }
 
+/// Discourse's names of its trust levels (`/site.json` `trust_levels`), as the neutral rank.
+pub fn rank_of(trust_level: u8) -> Option<String> {
+    let name = match trust_level {
+        0 => "new user",
+        1 => "basic",
+        2 => "member",
+        3 => "regular",
+        _ => "leader",
+    };
+    Some(name.to_string())
+}
+
+/// The role a Discourse account has: staff flags first, then trust level 4 ("leader").
+pub fn role_from(admin: Option<bool>, moderator: Option<bool>, trust_level: u8) -> Role {
+    Role::from_flags(
+        admin.unwrap_or(false),
+        moderator.unwrap_or(false),
+        trust_level >= 4,
+    )
+}
+
+/// Discourse's guardian rules for a role (reference §4–§10). The server remains the judge;
+/// this only decides what the console offers.
+pub fn capabilities(role: Role) -> Capabilities {
+    let staff = role.is_staff();
+    let leader_or_staff = staff || role == Role::Leader;
+    Capabilities {
+        reply: true,
+        move_posts: leader_or_staff,
+        move_topics: leader_or_staff,
+        award_badges: staff,
+        accept_any_solution: leader_or_staff,
+        read_private_messages: role == Role::Admin,
+        see_admin_details: staff,
+        review_queue: staff,
+    }
+}
+
+/// `badge_type_id`: 1 gold, 2 silver, 3 bronze.
+fn badge_type(id: u64) -> BadgeType {
+    match id {
+        1 => BadgeType::Gold,
+        2 => BadgeType::Silver,
+        _ => BadgeType::Bronze,
+    }
+}
+
 fn user_id(id: Option<i64>) -> Option<UserId> {
-    id.and_then(|i| u64::try_from(i).ok())
+    id.and_then(|i| u64::try_from(i).ok()).map(UserId::from)
 }
 
 fn nonempty(s: Option<String>) -> Option<String> {
@@ -108,14 +155,14 @@ pub fn topic_list(resp: TopicListResponse) -> Result<ListPage> {
         .into_iter()
         .filter_map(|t| list_topic(t, &users))
         .collect();
-    let next_page = list
+    let next = list
         .more_topics_url
         .as_deref()
-        .map(|u| page_in_url(u).unwrap_or(1));
+        .map(|u| PageToken::from(u64::from(page_in_url(u).unwrap_or(1))));
     Ok(ListPage {
         page: TopicPage {
             topics,
-            next_page,
+            next,
             per_page,
         },
         more_topics_url: list.more_topics_url,
@@ -123,7 +170,7 @@ pub fn topic_list(resp: TopicListResponse) -> Result<ListPage> {
 }
 
 fn list_topic(t: ListTopic, users: &HashMap<i64, String>) -> Option<TopicSummary> {
-    let id = t.id?;
+    let id = TopicId::from(t.id?);
     let poster_with = |needle: &str| {
         t.posters
             .iter()
@@ -142,7 +189,7 @@ fn list_topic(t: ListTopic, users: &HashMap<i64, String>) -> Option<TopicSummary
         id,
         title: nonempty(t.title).or(t.fancy_title).unwrap_or_default(),
         slug: t.slug.unwrap_or_else(|| "topic".into()),
-        category_id: t.category_id,
+        category_id: t.category_id.map(CategoryId::from),
         created_at,
         last_posted_at: time(&t.last_posted_at),
         author,
@@ -157,6 +204,49 @@ fn list_topic(t: ListTopic, users: &HashMap<i64, String>) -> Option<TopicSummary
         pinned: t.pinned.unwrap_or(false),
         tags: t.tags,
     })
+}
+
+/// A search answer: its topics (the author from the matching opening post, when one is among
+/// the posts) and the excerpt of the best matching post of each.
+pub fn search_results(resp: SearchResponse) -> crate::backend::SearchResults {
+    let mut authors: HashMap<u64, String> = HashMap::new();
+    let mut excerpts: Vec<(TopicId, String)> = Vec::new();
+    for p in &resp.posts {
+        let Some(topic) = p.topic_id else { continue };
+        if p.post_number == Some(1) {
+            if let Some(u) = nonempty(p.username.clone()) {
+                authors.insert(topic, u);
+            }
+        }
+        let id = TopicId::from(topic);
+        if !excerpts.iter().any(|(t, _)| *t == id) {
+            if let Some(blurb) = nonempty(p.blurb.clone()) {
+                excerpts.push((id, blurb));
+            }
+        }
+    }
+    let users = HashMap::new();
+    let topics = resp
+        .topics
+        .into_iter()
+        .filter_map(|t| {
+            let raw_id = t.id;
+            let mut summary = list_topic(t, &users)?;
+            if summary.author.is_none() {
+                summary.author = raw_id.and_then(|id| authors.get(&id).cloned());
+            }
+            Some(summary)
+        })
+        .collect();
+    let more = resp
+        .grouped_search_result
+        .map(|g| g.more_full_page_results.unwrap_or(false) || g.more_posts.unwrap_or(false))
+        .unwrap_or(false);
+    crate::backend::SearchResults {
+        topics,
+        excerpts,
+        more,
+    }
 }
 
 /// A private-message list as timeline items.
@@ -189,8 +279,8 @@ pub fn private_messages(resp: TopicListResponse) -> Result<Vec<Activity>> {
 // ---------------------------------------------------------------------------------------------
 // Topics and posts
 
-pub fn post(p: WirePost, topic_fallback: Option<TopicId>) -> Option<Post> {
-    let id = p.id?;
+pub fn post(p: WirePost, topic_fallback: Option<&TopicId>) -> Option<Post> {
+    let id = PostId::from(p.id?);
     let like_count = p.like_count.or_else(|| {
         p.actions_summary
             .iter()
@@ -199,22 +289,22 @@ pub fn post(p: WirePost, topic_fallback: Option<TopicId>) -> Option<Post> {
     });
     Some(Post {
         id,
-        topic_id: p.topic_id.or(topic_fallback).unwrap_or(0),
+        topic_id: p
+            .topic_id
+            .map(TopicId::from)
+            .or_else(|| topic_fallback.cloned())
+            .unwrap_or_default(),
         post_number: n32(p.post_number),
         author: PostAuthor {
             id: user_id(p.user_id),
             username: p.username.unwrap_or_default(),
             name: nonempty(p.name),
-            role: Role::from_flags(
-                p.admin.unwrap_or(false),
-                p.moderator.unwrap_or(false),
-                trust(p.trust_level),
-            ),
-            trust_level: trust(p.trust_level),
+            role: role_from(p.admin, p.moderator, trust(p.trust_level)),
+            rank: rank_of(trust(p.trust_level)),
             title: nonempty(p.user_title),
         },
         created_at: time(&p.created_at).unwrap_or_else(epoch),
-        cooked: p.cooked.unwrap_or_default(),
+        body_html: p.cooked.unwrap_or_default(),
         raw: p.raw,
         kind: match p.post_type {
             Some(2) => PostKind::ModeratorAction,
@@ -230,7 +320,7 @@ pub fn post(p: WirePost, topic_fallback: Option<TopicId>) -> Option<Post> {
     })
 }
 
-pub fn posts(stream: Option<PostStream>, topic: Option<TopicId>) -> Vec<Post> {
+pub fn posts(stream: Option<PostStream>, topic: Option<&TopicId>) -> Vec<Post> {
     stream
         .map(|s| s.posts)
         .unwrap_or_default()
@@ -241,21 +331,18 @@ pub fn posts(stream: Option<PostStream>, topic: Option<TopicId>) -> Vec<Post> {
 
 /// A topic from its first chunk, plus the ids of the posts still to fetch, in stream order.
 pub fn topic(t: TopicShow, site_url: &str) -> Result<(Topic, Vec<PostId>)> {
-    let id =
-        t.id.ok_or_else(|| BackendError::Malformed("topic: no id".into()))?;
+    let id = TopicId::from(
+        t.id.ok_or_else(|| BackendError::Malformed("topic: no id".into()))?,
+    );
     let stream = t.post_stream.unwrap_or_default();
-    let order = stream.stream.clone();
+    let order: Vec<PostId> = stream.stream.iter().copied().map(PostId::from).collect();
     let posts: Vec<Post> = stream
         .posts
         .into_iter()
-        .filter_map(|p| post(p, Some(id)))
+        .filter_map(|p| post(p, Some(&id)))
         .collect();
-    let have: BTreeSet<PostId> = posts.iter().map(|p| p.id).collect();
-    let missing = order
-        .iter()
-        .copied()
-        .filter(|i| !have.contains(i))
-        .collect();
+    let have: BTreeSet<&PostId> = posts.iter().map(|p| &p.id).collect();
+    let missing = order.iter().filter(|i| !have.contains(i)).cloned().collect();
     let details = t.details.unwrap_or_default();
     let accepted = t
         .accepted_answer
@@ -271,11 +358,12 @@ pub fn topic(t: TopicShow, site_url: &str) -> Result<(Topic, Vec<PostId>)> {
     let created_at = time(&t.created_at)
         .or_else(|| posts.first().map(|p| p.created_at))
         .unwrap_or_else(epoch);
+    let url = format!("{site_url}/t/{}/{id}", crate::domain::url_segment(&slug));
     let summary = TopicSummary {
         id,
         title: nonempty(t.title).or(t.fancy_title).unwrap_or_default(),
-        slug: slug.clone(),
-        category_id: t.category_id,
+        slug,
+        category_id: t.category_id.map(CategoryId::from),
         created_at,
         last_posted_at: time(&t.last_posted_at),
         author: details.created_by.and_then(|u| u.username).or_else(|| {
@@ -305,7 +393,7 @@ pub fn topic(t: TopicShow, site_url: &str) -> Result<(Topic, Vec<PostId>)> {
                 can_edit: details.can_edit.unwrap_or(false),
             },
             accepted_answer: accepted,
-            url: format!("{site_url}/t/{slug}/{id}"),
+            url,
         },
         missing,
     ))
@@ -313,9 +401,9 @@ pub fn topic(t: TopicShow, site_url: &str) -> Result<(Topic, Vec<PostId>)> {
 
 /// Orders posts by the topic's stream; posts the stream does not name go last by number.
 pub fn order_posts(posts: &mut Vec<Post>, stream: &[PostId]) {
-    let pos: HashMap<PostId, usize> = stream.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    let pos: HashMap<&PostId, usize> = stream.iter().enumerate().map(|(i, id)| (id, i)).collect();
     let mut seen = BTreeSet::new();
-    posts.retain(|p| seen.insert(p.id));
+    posts.retain(|p| seen.insert(p.id.clone()));
     posts.sort_by_key(|p| (pos.get(&p.id).copied().unwrap_or(usize::MAX), p.post_number));
 }
 
@@ -333,19 +421,24 @@ pub fn categories(resp: CategoriesResponse) -> Result<Vec<Category>> {
     Ok(out)
 }
 
-fn push_category(c: WireCategory, parent: Option<CategoryId>, out: &mut Vec<Category>) {
-    let Some(id) = c.id else { return };
+fn push_category(c: WireCategory, parent: Option<&CategoryId>, out: &mut Vec<Category>) {
+    let Some(id) = c.id.map(CategoryId::from) else {
+        return;
+    };
     out.push(Category {
-        id,
+        id: id.clone(),
         name: c.name.unwrap_or_default(),
         slug: c.slug.unwrap_or_default(),
         color: nonempty(c.color),
-        parent_id: c.parent_category_id.or(parent),
+        parent_id: c
+            .parent_category_id
+            .map(CategoryId::from)
+            .or_else(|| parent.cloned()),
         topic_count: c.topic_count.unwrap_or(0),
         description: nonempty(c.description_text).or_else(|| nonempty(c.description)),
     });
     for sub in c.subcategory_list {
-        push_category(sub, Some(id), out);
+        push_category(sub, Some(&id), out);
     }
 }
 
@@ -355,13 +448,14 @@ fn push_category(c: WireCategory, parent: Option<CategoryId>, out: &mut Vec<Cate
 pub fn badge(b: WireBadge) -> Option<Badge> {
     let id = b.id?;
     Some(Badge {
-        id,
+        id: BadgeId::from(id),
         name: b.name.unwrap_or_else(|| format!("badge #{id}")),
         description: b.description.unwrap_or_default(),
-        badge_type: BadgeType::from_id(b.badge_type_id.unwrap_or(3)),
+        badge_type: badge_type(b.badge_type_id.unwrap_or(3)),
         grant_count: b.grant_count.unwrap_or(0),
         // Older servers have no `manually_grantable`; system badges are the automatic ones.
         manually_grantable: b.manually_grantable.unwrap_or(!b.system.unwrap_or(false)),
+        multiple_grant: b.multiple_grant.unwrap_or(false),
         enabled: b.enabled.unwrap_or(true),
     })
 }
@@ -375,21 +469,22 @@ fn granted(
     badges: &HashMap<BadgeId, Badge>,
     users: &HashMap<i64, String>,
 ) -> Option<GrantedBadge> {
-    let badge_id = ub.badge_id?;
+    let badge_id = BadgeId::from(ub.badge_id?);
     let badge = badges.get(&badge_id).cloned().unwrap_or_else(|| Badge {
-        id: badge_id,
         name: format!("badge #{badge_id}"),
+        id: badge_id,
         description: String::new(),
         badge_type: BadgeType::Bronze,
         grant_count: 0,
         manually_grantable: false,
+        multiple_grant: false,
         enabled: true,
     });
     Some(GrantedBadge {
         badge,
         granted_at: time(&ub.granted_at).unwrap_or_else(epoch),
         granted_by: ub.granted_by_id.and_then(|id| users.get(&id).cloned()),
-        topic_id: ub.topic_id,
+        topic_id: ub.topic_id.map(TopicId::from),
         post_number: ub.post_number.map(|n| n32(Some(n))),
         count: ub.count.map(|n| n32(Some(n))).unwrap_or(1).max(1),
     })
@@ -402,7 +497,7 @@ fn badge_sideloads(
     let badges = resp_badges
         .into_iter()
         .filter_map(badge)
-        .map(|b| (b.id, b))
+        .map(|b| (b.id.clone(), b))
         .collect();
     let users = resp_users
         .into_iter()
@@ -433,11 +528,7 @@ pub fn awarded_badge(resp: UserBadgesResponse) -> Result<GrantedBadge> {
 // Members
 
 fn role_of(u: &WireUser) -> Role {
-    Role::from_flags(
-        u.admin.unwrap_or(false),
-        u.moderator.unwrap_or(false),
-        trust(u.trust_level),
-    )
+    role_from(u.admin, u.moderator, trust(u.trust_level))
 }
 
 pub fn account(u: WireUser) -> Result<Account> {
@@ -450,8 +541,8 @@ pub fn account(u: WireUser) -> Result<Account> {
             .ok_or_else(|| BackendError::Malformed("account: no username".into()))?,
         name: nonempty(u.name),
         role,
-        trust_level: trust(u.trust_level),
-        capabilities: Capabilities::for_role(role),
+        rank: rank_of(trust(u.trust_level)),
+        capabilities: capabilities(role),
     })
 }
 
@@ -464,12 +555,12 @@ pub fn member(u: WireUser, site_url: &str) -> Result<Member> {
     let role = role_of(&u);
     Ok(Member {
         id,
-        profile_url: format!("{site_url}/u/{username}"),
+        profile_url: format!("{site_url}/u/{}", crate::domain::url_segment(&username)),
         username,
         name: nonempty(u.name),
         title: nonempty(u.title),
         role,
-        trust_level: trust(u.trust_level),
+        rank: rank_of(trust(u.trust_level)),
         created_at: time(&u.created_at),
         last_seen_at: time(&u.last_seen_at),
         last_posted_at: time(&u.last_posted_at),
@@ -490,7 +581,7 @@ pub fn stats(s: WireSummary) -> MemberStats {
         days_visited: s.days_visited.unwrap_or(0),
         time_read_secs: s.time_read.unwrap_or(0),
         posts_read: s.posts_read_count.unwrap_or(0),
-        rank: None,
+        likes_rank: None,
     }
 }
 
@@ -523,7 +614,7 @@ pub fn user_actions(resp: UserActionsResponse) -> Vec<Activity> {
                 action: action.into(),
                 title: a.title.unwrap_or_default(),
                 excerpt: a.excerpt.unwrap_or_default(),
-                topic_id: a.topic_id,
+                topic_id: a.topic_id.map(TopicId::from),
                 post_number: a.post_number.map(|n| n32(Some(n))),
             })
         })
@@ -540,27 +631,11 @@ pub fn solved_posts(resp: SolvedByUserResponse) -> Vec<Activity> {
                 action: "answer accepted".into(),
                 title: s.topic_title.unwrap_or_default(),
                 excerpt: s.excerpt.unwrap_or_default(),
-                topic_id: s.topic_id,
+                topic_id: s.topic_id.map(TopicId::from),
                 post_number: s.post_number.map(|n| n32(Some(n))),
             })
         })
         .collect()
-}
-
-/// Merges forum actions and solutions: one item per solved post, newest first.
-pub fn merge_activity(mut items: Vec<Activity>, solutions: Vec<Activity>) -> Vec<Activity> {
-    for s in solutions {
-        let dup = items.iter().any(|a| {
-            a.channel == Channel::Solution
-                && a.topic_id == s.topic_id
-                && a.post_number == s.post_number
-        });
-        if !dup {
-            items.push(s);
-        }
-    }
-    items.sort_by_key(|b| std::cmp::Reverse(b.at));
-    items
 }
 
 pub fn moderation(u: AdminUser, now: Timestamp) -> MemberModeration {
@@ -614,7 +689,6 @@ pub fn moderation(u: AdminUser, now: Timestamp) -> MemberModeration {
         silences: counts.silenced.unwrap_or(0),
         current,
         linked_accounts: linked,
-        pending_reviews: Vec::new(),
     }
 }
 
@@ -627,10 +701,10 @@ pub fn reviews(resp: ReviewResponse) -> Vec<ReviewItem> {
                     .filter(|_| r.target_type.as_deref() == Some("Post"))
             });
             Some(ReviewItem {
-                id: r.id?,
+                id: ReviewId::from(r.id?),
                 kind: r.kind.unwrap_or_else(|| "Reviewable".into()),
-                topic_id: r.topic_id,
-                post_id,
+                topic_id: r.topic_id.map(TopicId::from),
+                post_id: post_id.map(PostId::from),
                 created_at: time(&r.created_at),
                 score: r.score.filter(|s| s.is_finite()).unwrap_or(0.0),
                 reason: nonempty(r.reason),
@@ -671,17 +745,17 @@ pub fn topic_id_in_url(url: &str) -> Option<TopicId> {
     let path = url.split(['?', '#']).next()?;
     let mut segs = path.split('/').skip_while(|s| *s != "t").skip(1);
     let first = segs.next()?;
-    if let Ok(id) = first.parse() {
-        return Some(id);
+    if let Ok(id) = first.parse::<u64>() {
+        return Some(TopicId::from(id));
     }
-    segs.next()?.parse().ok()
+    segs.next()?.parse::<u64>().ok().map(TopicId::from)
 }
 
 // ---------------------------------------------------------------------------------------------
 // Live feed: message-bus channels and presence (reference §14)
 
 /// The presence channel of the people writing a reply in a topic.
-pub fn reply_channel(topic: TopicId) -> String {
+pub fn reply_channel(topic: &TopicId) -> String {
     format!("/discourse-presence/reply/{topic}")
 }
 
@@ -690,7 +764,7 @@ pub fn reply_channel(topic: TopicId) -> String {
 pub fn bus_channels(watch: &[TopicId]) -> Vec<String> {
     let mut out = vec!["/latest".to_owned(), "/new".to_owned()];
     let mut seen = BTreeSet::new();
-    for &topic in watch {
+    for topic in watch {
         if seen.insert(topic) {
             out.push(format!("/topic/{topic}"));
             out.push(format!("/presence{}", reply_channel(topic)));
@@ -787,13 +861,19 @@ fn bus_item(channel: &str, data: Value) -> std::result::Result<Option<BusItem>, 
         return Err("data is not an object");
     }
     if let Some(rest) = channel.strip_prefix("/presence/discourse-presence/reply/") {
-        let topic: TopicId = rest.parse().map_err(|_| "no topic id in the channel")?;
+        let topic = TopicId::from(
+            rest.parse::<u64>()
+                .map_err(|_| "no topic id in the channel")?,
+        );
         // Read for its shape only: the full list comes from `/presence/get`.
         let _: PresenceBusData = serde_json::from_value(data).map_err(|_| "unreadable data")?;
         return Ok(Some(BusItem::Presence(topic)));
     }
     if let Some(rest) = channel.strip_prefix("/topic/") {
-        let topic_id: TopicId = rest.parse().map_err(|_| "no topic id in the channel")?;
+        let topic_id = TopicId::from(
+            rest.parse::<u64>()
+                .map_err(|_| "no topic id in the channel")?,
+        );
         let d: TopicBusData = serde_json::from_value(data).map_err(|_| "unreadable data")?;
         return Ok(Some(BusItem::Event(LiveEvent::TopicChanged {
             topic_id,
@@ -807,7 +887,7 @@ fn bus_item(channel: &str, data: Value) -> std::result::Result<Option<BusItem>, 
     ) {
         let d: TopicListData = serde_json::from_value(data).map_err(|_| "unreadable data")?;
         return Ok(Some(BusItem::Event(LiveEvent::TopicListChanged {
-            topic_id: d.topic_id,
+            topic_id: d.topic_id.map(TopicId::from),
             reason: d
                 .message_type
                 .unwrap_or_else(|| channel.trim_start_matches('/').to_owned()),

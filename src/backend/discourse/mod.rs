@@ -7,12 +7,13 @@
 //! - unanswered: `max_posts=1&status=open`, kept if `posts_count <= 1` and open;
 //! - unsolved: `solved=no&status=open`, kept if it has no accepted answer and is open;
 //! - latest: `order=activity`, nothing dropped;
-//! - needs-reply: `status=open&order=activity`, kept if unanswered or the last poster is the
-//!   author (`TopicSummary::awaits_follow_up`). A page may therefore hold fewer topics than
-//!   `per_page`; paging still follows the server's `more_topics_url`.
+//! - needs-reply: `status=open&order=activity&ascending=true`, kept if unanswered or the last
+//!   poster is the author (`TopicSummary::awaits_follow_up`): its last post is the member's,
+//!   so the oldest activity is the longest wait. A page may hold fewer topics than `per_page`;
+//!   paging still follows the server's `more_topics_url`.
 //!
-//! `QueueQuery::order` applies to unanswered and unsolved; latest and needs-reply are ordered by
-//! activity unless a non-default order is asked for.
+//! Page tokens are Discourse's 0-based `page` numbers as text. Lookups by id use
+//! `/latest.json?topic_ids=…` (one request for a batch of topics, reference §2.1).
 
 pub mod client;
 pub mod decode;
@@ -22,8 +23,7 @@ mod wire;
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::atomic::AtomicU64;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -31,8 +31,11 @@ use reqwest::Method;
 use serde_json::json;
 
 use self::client::{seg, Client};
-use crate::backend::{Backend, BackendError, Result};
+use crate::backend::governor::{Governor, Limits};
+use crate::backend::{Backend, BackendError, LiveFeed, Result, SearchQuery, SearchResults};
 use crate::domain::*;
+
+pub use map::{capabilities as capabilities_for_role, rank_of};
 
 /// How the console signs in. `Debug` never shows a key.
 #[derive(Clone, PartialEq, Eq)]
@@ -63,6 +66,16 @@ impl fmt::Debug for Credentials {
     }
 }
 
+impl Credentials {
+    /// Discourse's default limits for this kind of key (reference §1.4).
+    pub fn default_limits(&self) -> Limits {
+        match self {
+            Credentials::ApiKey { .. } => Limits::admin_key(),
+            Credentials::UserApiKey { .. } => Limits::user_key(),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct DiscourseOptions {
     /// Site URL, e.g. `https://forum.example.com` (a trailing slash is fine).
@@ -74,35 +87,42 @@ pub struct DiscourseOptions {
     pub timeout: Duration,
     /// How often an idempotent read is retried after a transient failure or a 429.
     pub max_read_retries: u32,
+    /// The request budget (by default from the kind of key).
+    pub limits: Limits,
+    /// What the status bar calls the site (by default its host).
+    pub title: Option<String>,
 }
 
 impl DiscourseOptions {
     pub fn new(base_url: impl Into<String>, credentials: Credentials) -> Self {
         DiscourseOptions {
             base_url: base_url.into(),
+            limits: credentials.default_limits(),
             credentials,
             allow_insecure_http: false,
             timeout: Duration::from_secs(20),
             max_read_retries: 3,
+            title: None,
         }
     }
 }
 
 /// Posts fetched per `/t/{id}/posts.json` request.
 const POST_BATCH: usize = 20;
+/// Topics asked for per `/latest.json?topic_ids=` request (one page).
+const TOPIC_BATCH: usize = 30;
 /// Chat channels scanned for a member's messages (one request each).
 const MAX_CHAT_CHANNELS: usize = 25;
-/// Recent posts inspected when checking whether a timed-out reply was created after all.
+/// Recent posts inspected when checking whether a reply was created after all.
 const REPLY_CHECK_POSTS: usize = 10;
 
 pub struct Discourse {
-    client: Client,
+    client: Arc<Client>,
+    site: SiteInfo,
     /// `Api-Username` of an admin key; user API keys learn it from `whoami`.
     api_username: Option<String>,
     account: Mutex<Option<Account>>,
     user_ids: Mutex<HashMap<String, UserId>>,
-    /// `__seq` of the message-bus polls.
-    bus_seq: AtomicU64,
 }
 
 impl fmt::Debug for Discourse {
@@ -119,6 +139,24 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// What a Discourse site is, for the console: its links, markup, limits and operations.
+pub fn site_info(base_url: &str, title: String) -> SiteInfo {
+    SiteInfo {
+        platform: "discourse".into(),
+        title,
+        base_url: base_url.to_string(),
+        topic_link: "{base}/t/{slug}/{id}".into(),
+        post_link: "{base}/t/{slug}/{id}/{number}".into(),
+        member_link: "{base}/u/{username}".into(),
+        markup: Markup::Markdown,
+        quote: "[quote=\"{username}, post:{number}, topic:{topic}\"]\n{text}\n[/quote]\n".into(),
+        // `min_post_length` and `min_topic_title_length` defaults (reference §4).
+        min_reply_chars: 20,
+        min_title_chars: 15,
+        features: Features::all(),
+    }
+}
+
 fn order_params(order: TopicOrder, out: &mut Vec<(&'static str, String)>) {
     match order {
         TopicOrder::OldestFirst => {
@@ -128,7 +166,15 @@ fn order_params(order: TopicOrder, out: &mut Vec<(&'static str, String)>) {
         TopicOrder::NewestFirst => out.push(("order", "created".into())),
         TopicOrder::Activity => out.push(("order", "activity".into())),
         TopicOrder::Likes => out.push(("order", "likes".into())),
+        TopicOrder::Replies => out.push(("order", "posts".into())),
     }
+}
+
+/// The 0-based Discourse page a token names (a token that is not a number is page 0).
+fn page_number(token: Option<&PageToken>) -> u32 {
+    token
+        .and_then(|t| t.as_str().parse::<u32>().ok())
+        .unwrap_or(0)
 }
 
 /// Query parameters of `/latest.json` for a queue request.
@@ -136,27 +182,20 @@ pub fn list_params(q: &QueueQuery) -> Vec<(&'static str, String)> {
     let mut p: Vec<(&'static str, String)> = Vec::new();
     let mut status: Option<&'static str> = Some("open");
     let mut solved: Option<&'static str> = None;
-    let by_activity = |o: TopicOrder| {
-        if o == TopicOrder::default() {
-            TopicOrder::Activity
-        } else {
-            o
-        }
-    };
     match q.view {
-        QueueView::Unanswered => {
-            p.push(("max_posts", "1".into()));
-            order_params(q.order, &mut p);
+        QueueView::Unanswered => p.push(("max_posts", "1".into())),
+        QueueView::Unsolved => solved = Some("no"),
+        QueueView::Latest => status = None,
+        QueueView::NeedsReply => {}
+    }
+    match (&q.view, q.order) {
+        // The member's last post is the topic's last activity: oldest activity waits longest.
+        (QueueView::NeedsReply, TopicOrder::OldestFirst) => {
+            p.push(("order", "activity".into()));
+            p.push(("ascending", "true".into()));
         }
-        QueueView::Unsolved => {
-            solved = Some("no");
-            order_params(q.order, &mut p);
-        }
-        QueueView::Latest => {
-            status = None;
-            order_params(by_activity(q.order), &mut p);
-        }
-        QueueView::NeedsReply => order_params(by_activity(q.order), &mut p),
+        (QueueView::Latest, TopicOrder::OldestFirst) => order_params(TopicOrder::Activity, &mut p),
+        (_, order) => order_params(order, &mut p),
     }
     match q.status {
         Some(TopicStatus::Open) => status = Some("open"),
@@ -183,42 +222,61 @@ pub fn list_params(q: &QueueQuery) -> Vec<(&'static str, String)> {
     for t in &q.tags {
         p.push(("tags[]", t.clone()));
     }
-    if q.page > 0 {
-        p.push(("page", q.page.to_string()));
+    let page = page_number(q.page.as_ref());
+    if page > 0 {
+        p.push(("page", page.to_string()));
     }
     p
 }
 
 /// The client-side half of a queue view (the server may ignore a parameter).
 pub fn keep_in_view(q: &QueueQuery, t: &TopicSummary) -> bool {
-    let open_ok = match q.status {
-        None | Some(TopicStatus::Open) => !t.closed && !t.archived,
-        Some(TopicStatus::Closed) => t.closed,
-        Some(TopicStatus::Archived) => t.archived,
-        Some(TopicStatus::Solved) => t.has_accepted_answer,
-        Some(TopicStatus::Unsolved) => !t.has_accepted_answer,
-    };
+    q.admits(t)
+}
+
+/// Discourse search syntax for a neutral search (reference §2.3).
+pub fn search_terms(q: &SearchQuery) -> String {
+    let mut terms = vec![q.text.trim().to_string()];
     match q.view {
-        QueueView::Latest => true,
-        QueueView::Unanswered => t.is_unanswered() && open_ok,
-        QueueView::Unsolved => !t.has_accepted_answer && open_ok,
-        QueueView::NeedsReply => (t.is_unanswered() || t.awaits_follow_up()) && open_ok,
+        Some(QueueView::Unanswered) => {
+            terms.push("status:open".into());
+            terms.push("status:noreplies".into());
+        }
+        Some(QueueView::Unsolved) => {
+            terms.push("status:open".into());
+            terms.push("status:unsolved".into());
+        }
+        Some(QueueView::NeedsReply) => terms.push("status:open".into()),
+        Some(QueueView::Latest) | None => {}
     }
+    if let Some(c) = q.category.as_deref().filter(|c| !c.trim().is_empty()) {
+        terms.push(format!("category:{}", c.trim()));
+    }
+    terms.retain(|t| !t.is_empty());
+    terms.join(" ")
 }
 
 impl Discourse {
     pub fn new(opts: DiscourseOptions) -> Result<Discourse> {
-        let client = Client::new(&opts)?;
+        let governor = Arc::new(Governor::new(opts.limits.clone()));
+        let client = Client::new(&opts, governor)?;
         let api_username = match &opts.credentials {
             Credentials::ApiKey { username, .. } => Some(username.clone()),
             Credentials::UserApiKey { .. } => None,
         };
+        let base = client.base().to_string();
+        let title = opts.title.clone().unwrap_or_else(|| {
+            reqwest::Url::parse(&base)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_owned))
+                .unwrap_or_else(|| base.clone())
+        });
         Ok(Discourse {
-            client,
+            site: site_info(&base, title),
+            client: Arc::new(client),
             api_username,
             account: Mutex::new(None),
             user_ids: Mutex::new(HashMap::new()),
-            bus_seq: AtomicU64::new(0),
         })
     }
 
@@ -232,7 +290,7 @@ impl Discourse {
 
     async fn user_id(&self, username: &str) -> Result<UserId> {
         let key = username.to_lowercase();
-        if let Some(id) = lock(&self.user_ids).get(&key).copied() {
+        if let Some(id) = lock(&self.user_ids).get(&key).cloned() {
             return Ok(id);
         }
         Ok(self.member(username).await?.id)
@@ -244,11 +302,11 @@ impl Discourse {
             .get(&format!("/u/{}.json", seg(username)), &[])
             .await?;
         let m = decode::member(&body, self.client.base())?;
-        lock(&self.user_ids).insert(username.to_lowercase(), m.id);
+        lock(&self.user_ids).insert(username.to_lowercase(), m.id.clone());
         Ok(m)
     }
 
-    async fn fetch_posts(&self, topic: TopicId, ids: &[PostId], raw: bool) -> Result<Vec<Post>> {
+    async fn fetch_posts(&self, topic: &TopicId, ids: &[PostId], raw: bool) -> Result<Vec<Post>> {
         let mut out = Vec::new();
         for chunk in ids.chunks(POST_BATCH) {
             let mut q: Vec<(&str, String)> = chunk
@@ -260,12 +318,12 @@ impl Discourse {
             }
             let body = self
                 .client
-                .get(&format!("/t/{topic}/posts.json"), &q)
+                .get(&format!("/t/{}/posts.json", seg(topic.as_str())), &q)
                 .await?;
             let mut posts = decode::posts(&body)?;
             for p in &mut posts {
-                if p.topic_id == 0 {
-                    p.topic_id = topic;
+                if p.topic_id.as_str().is_empty() {
+                    p.topic_id = topic.clone();
                 }
             }
             out.extend(posts);
@@ -273,58 +331,21 @@ impl Discourse {
         Ok(out)
     }
 
-    /// After a reply whose fate is unknown: is it there now, by us, with the same text?
-    async fn find_sent_reply(&self, reply: &NewReply) -> Option<Post> {
-        let me = match &self.api_username {
-            Some(u) => u.clone(),
-            None => self.account().await.ok()?.username,
-        };
-        let body = self
-            .client
-            .get(&format!("/t/{}.json", reply.topic_id), &[])
-            .await
-            .ok()?;
-        let (topic, _, stream) = decode::topic_with_rest(&body, self.client.base()).ok()?;
-        let ids: Vec<PostId> = if stream.is_empty() {
-            topic.posts.iter().map(|p| p.id).collect()
-        } else {
-            stream.clone()
-        };
-        let start = ids.len().saturating_sub(REPLY_CHECK_POSTS);
-        let recent = ids.get(start..).unwrap_or_default();
-        let posts = self.fetch_posts(reply.topic_id, recent, true).await.ok()?;
-        let want = reply.raw.trim();
-        posts.into_iter().rev().find(|p| {
-            p.author.username.eq_ignore_ascii_case(&me)
-                && p.raw.as_deref().map(str::trim) == Some(want)
-        })
-    }
-
     async fn forum_activity(&self, username: &str) -> Result<Vec<Activity>> {
+        // Topics, replies, likes given and solutions (15) in one request.
         let body = self
             .client
             .get(
                 "/user_actions.json",
                 &[
                     ("username", username.to_owned()),
-                    ("filter", "4,5,1,15".into()),
+                    ("filter", "1,4,5,15".into()),
                 ],
             )
             .await?;
-        let items = decode::user_actions(&body)?;
-        // Solutions are a plugin; when it is missing or refuses, the forum items still stand.
-        let solutions = match self
-            .client
-            .get(
-                "/solution/by_user.json",
-                &[("username", username.to_owned())],
-            )
-            .await
-        {
-            Ok(body) => decode::solved_posts(&body).unwrap_or_default(),
-            Err(_) => Vec::new(),
-        };
-        Ok(map::merge_activity(items, solutions))
+        let mut items = decode::user_actions(&body)?;
+        items.sort_by_key(|b| std::cmp::Reverse(b.at));
+        Ok(items)
     }
 
     async fn private_messages(&self, username: &str) -> Result<Vec<Activity>> {
@@ -384,39 +405,43 @@ impl Discourse {
         Ok(items)
     }
 
-    async fn moderation(&self, username: &str) -> Result<MemberModeration> {
-        let me = self.account().await?;
-        if !me.role.is_staff() {
-            return Err(BackendError::Forbidden(
-                "the moderation record is visible to staff (admins and moderators) only".into(),
-            ));
+    async fn require_staff(&self, what: &str) -> Result<()> {
+        if !self.account().await?.role.is_staff() {
+            return Err(BackendError::Forbidden(format!(
+                "{what} is visible to staff (admins and moderators) only"
+            )));
         }
+        Ok(())
+    }
+
+    async fn moderation(&self, username: &str) -> Result<MemberModeration> {
+        self.require_staff("the moderation record").await?;
         let id = self.user_id(username).await?;
         let body = self
             .client
-            .get(&format!("/admin/users/{id}.json"), &[])
+            .get(&format!("/admin/users/{}.json", seg(id.as_str())), &[])
             .await?;
-        let mut record = decode::admin_moderation(&body)?;
-        // Pending reviews are a bonus: the record stands without them.
-        if let Ok(body) = self
+        decode::admin_moderation(&body)
+    }
+
+    async fn pending_reviews(&self, username: &str) -> Result<Vec<ReviewItem>> {
+        self.require_staff("the review queue").await?;
+        let body = self
             .client
             .get("/review.json", &[("username", username.to_owned())])
-            .await
-        {
-            record.pending_reviews = decode::reviews(&body).unwrap_or_default();
-        }
-        Ok(record)
+            .await?;
+        decode::reviews(&body)
     }
 }
 
 #[async_trait]
 impl Backend for Discourse {
-    fn platform(&self) -> &'static str {
-        "discourse"
+    fn site(&self) -> &SiteInfo {
+        &self.site
     }
 
-    fn site_url(&self) -> &str {
-        self.client.base()
+    fn governor(&self) -> &Governor {
+        self.client.governor()
     }
 
     async fn whoami(&self) -> Result<Account> {
@@ -438,7 +463,7 @@ impl Backend for Discourse {
             }
             (Err(e), None) => return Err(e),
         };
-        lock(&self.user_ids).insert(account.username.to_lowercase(), account.id);
+        lock(&self.user_ids).insert(account.username.to_lowercase(), account.id.clone());
         *lock(&self.account) = Some(account.clone());
         Ok(account)
     }
@@ -459,15 +484,39 @@ impl Backend for Discourse {
         let list = map::topic_list(map::parse(&body, "topic list")?)?;
         let mut page = list.page;
         page.topics.retain(|t| keep_in_view(query, t));
-        page.next_page = list
+        let current = page_number(query.page.as_ref());
+        page.next = list
             .more_topics_url
             .is_some()
-            .then(|| query.page.saturating_add(1));
+            .then(|| PageToken::from(u64::from(current.saturating_add(1))));
         Ok(page)
     }
 
-    async fn topic(&self, id: TopicId) -> Result<Topic> {
-        let body = self.client.get(&format!("/t/{id}.json"), &[]).await?;
+    async fn topics_by_id(&self, ids: &[TopicId]) -> Result<Vec<TopicSummary>> {
+        let mut out = Vec::new();
+        for chunk in ids.chunks(TOPIC_BATCH) {
+            let list: Vec<&str> = chunk.iter().map(TopicId::as_str).collect();
+            let body = self
+                .client
+                .get(
+                    "/latest.json",
+                    &[
+                        ("topic_ids", list.join(",")),
+                        ("per_page", TOPIC_BATCH.to_string()),
+                    ],
+                )
+                .await?;
+            let page = map::topic_list(map::parse(&body, "topic list")?)?.page;
+            out.extend(page.topics.into_iter().filter(|t| chunk.contains(&t.id)));
+        }
+        Ok(out)
+    }
+
+    async fn topic(&self, id: &TopicId) -> Result<Topic> {
+        let body = self
+            .client
+            .get(&format!("/t/{}.json", seg(id.as_str())), &[])
+            .await?;
         let (mut topic, missing, stream) = decode::topic_with_rest(&body, self.client.base())?;
         if !missing.is_empty() {
             let rest = self.fetch_posts(id, &missing, false).await?;
@@ -477,8 +526,23 @@ impl Backend for Discourse {
         Ok(topic)
     }
 
-    async fn reply(&self, reply: &NewReply) -> Result<Post> {
-        let mut body = json!({ "topic_id": reply.topic_id, "raw": reply.raw });
+    async fn search(&self, query: &SearchQuery) -> Result<SearchResults> {
+        let mut params = vec![("q", search_terms(query))];
+        if query.page > 1 {
+            params.push(("page", query.page.min(10).to_string()));
+        }
+        let body = self.client.get("/search.json", &params).await?;
+        let resp: wire::SearchResponse = map::parse(&body, "search")?;
+        Ok(map::search_results(resp))
+    }
+
+    async fn reply(&self, reply: &NewReply) -> Result<Sent> {
+        let topic_number: u64 = reply
+            .topic_id
+            .as_str()
+            .parse()
+            .map_err(|_| BackendError::Refused(format!("no topic {}", reply.topic_id)))?;
+        let mut body = json!({ "topic_id": topic_number, "raw": reply.raw });
         if let Some(n) = reply.reply_to_post_number {
             body["reply_to_post_number"] = json!(n);
         }
@@ -487,36 +551,62 @@ impl Backend for Discourse {
             // The fate of the post is unknown: look before anyone sends it again.
             Err(
                 e @ (BackendError::Network(_)
+                | BackendError::Malformed(_)
                 | BackendError::Server {
                     status: 502 | 504, ..
                 }),
-            ) => match self.find_sent_reply(reply).await {
-                Some(post) => Ok(post),
-                None => Err(e),
+            ) => match self.find_own_reply(&reply.topic_id, &reply.raw).await {
+                Ok(Some(post)) => Ok(Sent::Posted(post)),
+                _ => Err(e),
             },
             Err(e) => Err(e),
         }
     }
 
-    async fn accept_solution(&self, post: PostId) -> Result<()> {
+    async fn find_own_reply(&self, topic: &TopicId, raw: &str) -> Result<Option<Post>> {
+        let me = match &self.api_username {
+            Some(u) => u.clone(),
+            None => self.account().await?.username,
+        };
+        let body = self
+            .client
+            .get(&format!("/t/{}.json", seg(topic.as_str())), &[])
+            .await?;
+        let (topic_read, _, stream) = decode::topic_with_rest(&body, self.client.base())?;
+        let ids: Vec<PostId> = if stream.is_empty() {
+            topic_read.posts.iter().map(|p| p.id.clone()).collect()
+        } else {
+            stream
+        };
+        let start = ids.len().saturating_sub(REPLY_CHECK_POSTS);
+        let recent = ids.get(start..).unwrap_or_default();
+        let posts = self.fetch_posts(topic, recent, true).await?;
+        let want = raw.trim();
+        Ok(posts.into_iter().rev().find(|p| {
+            p.author.username.eq_ignore_ascii_case(&me)
+                && p.raw.as_deref().map(str::trim) == Some(want)
+        }))
+    }
+
+    async fn accept_solution(&self, post: &PostId) -> Result<()> {
         let body = self
             .client
             .send(
                 Method::POST,
                 "/solution/accept.json",
-                &json!({ "id": post }),
+                &json!({ "id": post.as_str() }),
             )
             .await?;
         decode::write_ack(&body, "accept the solution")
     }
 
-    async fn unaccept_solution(&self, post: PostId) -> Result<()> {
+    async fn unaccept_solution(&self, post: &PostId) -> Result<()> {
         let body = self
             .client
             .send(
                 Method::POST,
                 "/solution/unaccept.json",
-                &json!({ "id": post }),
+                &json!({ "id": post.as_str() }),
             )
             .await?;
         decode::write_ack(&body, "unaccept the solution")
@@ -524,39 +614,44 @@ impl Backend for Discourse {
 
     async fn move_posts(
         &self,
-        topic: TopicId,
+        topic: &TopicId,
         posts: &[PostId],
         to: &MoveDestination,
     ) -> Result<MoveResult> {
         if posts.is_empty() {
-            return Err(BackendError::Invalid(vec![
-                "no posts selected to move".into()
-            ]));
+            return Err(BackendError::Refused("no posts selected to move".into()));
         }
-        let mut body = json!({ "post_ids": posts });
+        let ids: Vec<&str> = posts.iter().map(PostId::as_str).collect();
+        let mut body = json!({ "post_ids": ids });
         match to {
-            MoveDestination::ExistingTopic(dest) => body["destination_topic_id"] = json!(dest),
+            MoveDestination::ExistingTopic(dest) => {
+                body["destination_topic_id"] = json!(dest.as_str())
+            }
             MoveDestination::NewTopic { title, category_id } => {
                 body["title"] = json!(title);
                 if let Some(c) = category_id {
-                    body["category_id"] = json!(c);
+                    body["category_id"] = json!(c.as_str());
                 }
             }
         }
         let resp = self
             .client
-            .send(Method::POST, &format!("/t/{topic}/move-posts.json"), &body)
+            .send(
+                Method::POST,
+                &format!("/t/{}/move-posts.json", seg(topic.as_str())),
+                &body,
+            )
             .await?;
         decode::move_result(&resp, self.client.base())
     }
 
-    async fn move_topic(&self, topic: TopicId, category: CategoryId) -> Result<()> {
+    async fn move_topic(&self, topic: &TopicId, category: &CategoryId) -> Result<()> {
         let body = self
             .client
             .send(
                 Method::PUT,
-                &format!("/t/-/{topic}.json"),
-                &json!({ "category_id": category }),
+                &format!("/t/-/{}.json", seg(topic.as_str())),
+                &json!({ "category_id": category.as_str() }),
             )
             .await?;
         decode::write_ack(&body, "move the topic")
@@ -568,7 +663,8 @@ impl Backend for Discourse {
     }
 
     async fn award_badge(&self, award: &BadgeAward) -> Result<GrantedBadge> {
-        let mut body = json!({ "username": award.username, "badge_id": award.badge_id });
+        let mut body =
+            json!({ "username": award.username, "badge_id": award.badge_id.as_str() });
         if let Some(r) = award.reason.as_deref().filter(|r| !r.trim().is_empty()) {
             body["reason"] = json!(r);
         }
@@ -604,23 +700,26 @@ impl Backend for Discourse {
             }
             BoardPart::Chat => Ok(BoardData::Activity(self.chat(username).await?)),
             BoardPart::Moderation => Ok(BoardData::Moderation(self.moderation(username).await?)),
+            BoardPart::PendingReviews => {
+                Ok(BoardData::Reviews(self.pending_reviews(username).await?))
+            }
+            BoardPart::LinkedChannels => Err(BackendError::Unsupported(
+                "Discourse has no social channels; linked logins are in the moderation record"
+                    .into(),
+            )),
         }
     }
 
-    async fn live_poll(
-        &self,
-        cursor: &mut LiveCursor,
-        watch: &[TopicId],
-    ) -> Result<Vec<LiveEvent>> {
-        self.poll_live(cursor, watch).await
+    fn live_feed(&self, client_id: &str) -> Option<Box<dyn LiveFeed>> {
+        Some(Box::new(live::Feed::new(self.client.clone(), client_id)))
     }
 
-    async fn replying(&self, topic: TopicId) -> Result<Vec<String>> {
-        self.replying_in(topic).await
+    async fn replying(&self, topic: &TopicId) -> Result<Vec<String>> {
+        live::replying_in(&self.client, topic).await
     }
 
-    async fn set_replying(&self, topic: TopicId, replying: bool, client_id: &str) -> Result<()> {
-        self.announce_replying(topic, replying, client_id).await
+    async fn set_replying(&self, topic: &TopicId, replying: bool, client_id: &str) -> Result<()> {
+        live::announce_replying(&self.client, topic, replying, client_id).await
     }
 }
 
@@ -660,7 +759,7 @@ mod tests {
     #[test]
     fn refuses_plain_http_to_remote_hosts() {
         let err = Discourse::new(opts("http://forum.example.com")).expect_err("must refuse");
-        assert!(matches!(err, BackendError::Invalid(_)));
+        assert!(matches!(err, BackendError::Refused(_)));
         assert!(!err.to_string().contains("s3cr3t"));
         assert!(Discourse::new(opts("http://127.0.0.1:9")).is_ok());
         assert!(Discourse::new(opts("http://localhost:9")).is_ok());
@@ -684,6 +783,74 @@ mod tests {
     }
 
     #[test]
+    fn the_key_kind_sets_the_budget() {
+        let admin = opts("https://forum.example.com");
+        assert_eq!(admin.limits.per_minute, 60);
+        assert_eq!(admin.limits.per_day, None);
+        let user = DiscourseOptions::new(
+            "https://forum.example.com",
+            Credentials::UserApiKey {
+                key: "k".into(),
+                client_id: None,
+            },
+        );
+        assert_eq!(user.limits.per_minute, 20);
+        assert_eq!(user.limits.per_day, Some(2880));
+    }
+
+    #[test]
+    fn site_links_and_quotes() {
+        let d = Discourse::new(opts("https://forum.example.com/")).expect("client");
+        let site = d.site();
+        assert_eq!(site.title, "forum.example.com");
+        let topic = TopicSummary {
+            id: TopicId::from(42),
+            title: "t".into(),
+            slug: "wi-fi drops".into(),
+            category_id: None,
+            created_at: chrono::Utc::now(),
+            last_posted_at: None,
+            author: None,
+            last_poster: None,
+            posts_count: 1,
+            reply_count: 0,
+            like_count: 0,
+            views: 0,
+            has_accepted_answer: false,
+            closed: false,
+            archived: false,
+            pinned: false,
+            tags: vec![],
+        };
+        assert_eq!(
+            site.topic_link(&topic),
+            "https://forum.example.com/t/wi-fi%20drops/42"
+        );
+        assert_eq!(
+            site.member_link("bad\u{1b}]0;x"),
+            "https://forum.example.com/u/bad%1B%5D0%3Bx"
+        );
+        assert_eq!(
+            site.resolve_link("/t/x/1"),
+            Some("https://forum.example.com/t/x/1".into())
+        );
+        for hostile in [
+            "javascript:alert(1)",
+            "JavaScript:alert(1)",
+            "file:///etc/passwd",
+            "ssh://host",
+            "vbscript:x",
+            "data:text/html,x",
+        ] {
+            assert_eq!(site.resolve_link(hostile), None, "{hostile}");
+        }
+        assert_eq!(
+            site.resolve_link("mailto:help@example.com"),
+            Some("mailto:help@example.com".into())
+        );
+    }
+
+    #[test]
     fn queue_params() {
         let q = QueueQuery::default();
         let p = list_params(&q);
@@ -697,7 +864,7 @@ mod tests {
             view: QueueView::Unsolved,
             category: Some("support".into()),
             tags: vec!["wifi".into()],
-            page: 2,
+            page: Some(PageToken::from(2)),
             ..QueueQuery::default()
         };
         let p = list_params(&q);
@@ -715,5 +882,28 @@ mod tests {
         let p = list_params(&q);
         assert!(p.iter().any(|(k, v)| *k == "order" && v == "activity"));
         assert!(!p.iter().any(|(k, _)| *k == "status"));
+
+        // Needs-reply: the longest wait (oldest activity) first.
+        let q = QueueQuery {
+            view: QueueView::NeedsReply,
+            ..QueueQuery::default()
+        };
+        let p = list_params(&q);
+        let has = |k: &str, v: &str| p.iter().any(|(pk, pv)| *pk == k && pv == v);
+        assert!(has("order", "activity") && has("ascending", "true"), "{p:?}");
+    }
+
+    #[test]
+    fn search_terms_carry_the_view() {
+        let q = SearchQuery {
+            text: "router wifi".into(),
+            view: Some(QueueView::Unanswered),
+            category: Some("broadband".into()),
+            page: 1,
+        };
+        assert_eq!(
+            search_terms(&q),
+            "router wifi status:open status:noreplies category:broadband"
+        );
     }
 }

@@ -89,6 +89,22 @@ pub(crate) mod lenient {
         })
     }
 
+    /// The list a document is about: absent or `null` is empty, an array is read leniently,
+    /// and anything else (`"topics":"abc"`) fails the document, so a page that is not a page
+    /// is reported instead of read as an empty one.
+    pub fn list<'de, D: Deserializer<'de>, T: DeserializeOwned>(
+        d: D,
+    ) -> Result<Vec<T>, D::Error> {
+        match value(d)? {
+            None | Some(Value::Null) => Ok(Vec::new()),
+            Some(Value::Array(items)) => Ok(items
+                .into_iter()
+                .filter_map(|v| serde_json::from_value(v).ok())
+                .collect()),
+            Some(_) => Err(serde::de::Error::custom("expected a list")),
+        }
+    }
+
     /// A nested object that is dropped (not fatal) when it has the wrong shape.
     pub fn opt<'de, D: Deserializer<'de>, T: DeserializeOwned>(
         d: D,
@@ -165,7 +181,7 @@ pub struct TopicListResponse {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct TopicList {
-    #[serde(deserialize_with = "lenient::vec")]
+    #[serde(deserialize_with = "lenient::list")]
     pub topics: Vec<ListTopic>,
     #[serde(deserialize_with = "lenient::string")]
     pub more_topics_url: Option<String>,
@@ -225,6 +241,42 @@ pub struct ListTopic {
     pub posters: Vec<Poster>,
     #[serde(deserialize_with = "lenient::string")]
     pub excerpt: Option<String>,
+}
+
+/// `GET /search.json`: posts with the topic they belong to, and the topics themselves.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct SearchResponse {
+    #[serde(deserialize_with = "lenient::list")]
+    pub posts: Vec<SearchPost>,
+    #[serde(deserialize_with = "lenient::list")]
+    pub topics: Vec<ListTopic>,
+    #[serde(deserialize_with = "lenient::opt")]
+    pub grouped_search_result: Option<GroupedSearchResult>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct SearchPost {
+    #[serde(deserialize_with = "lenient::u64")]
+    pub id: Option<u64>,
+    #[serde(deserialize_with = "lenient::u64")]
+    pub topic_id: Option<u64>,
+    #[serde(deserialize_with = "lenient::u64")]
+    pub post_number: Option<u64>,
+    #[serde(deserialize_with = "lenient::string")]
+    pub username: Option<String>,
+    #[serde(deserialize_with = "lenient::string")]
+    pub blurb: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct GroupedSearchResult {
+    #[serde(deserialize_with = "lenient::bool")]
+    pub more_full_page_results: Option<bool>,
+    #[serde(deserialize_with = "lenient::bool")]
+    pub more_posts: Option<bool>,
 }
 
 // ---------------------------------------------------------------------------------------------

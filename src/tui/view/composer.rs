@@ -23,6 +23,8 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let mut title = format!(" {target} · {} ", sanitize_line(&composer.topic_title));
     if composer.sending.is_some() {
         title.push_str("(sending…) ");
+    } else if composer.checking_sent {
+        title.push_str("(checking whether it was posted…) ");
     }
     let block = pane_block(theme, title, is_focused(app, Pane::Composer));
     let inner = block.inner(area);
@@ -39,7 +41,18 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             .keys_for(Mode::Composer, action)
             .unwrap_or_else(|| format!(":{action}"))
     };
+    // The live count against the site's minimum: too short is refused before sending.
+    let count = composer.char_count();
+    let count_style = if count < composer.min_chars {
+        theme.style(Slot::Warning)
+    } else {
+        theme.style(Slot::Muted)
+    };
     let hint = Line::from(vec![
+        Span::styled(
+            format!("{count}/{}+ chars  ", composer.min_chars),
+            count_style,
+        ),
         Span::styled(key("send_reply"), theme.style(Slot::Accent)),
         Span::styled(" send  ", theme.style(Slot::Muted)),
         Span::styled(key("open_in_editor"), theme.style(Slot::Accent)),

@@ -108,7 +108,14 @@ pub fn summary_lines(
                     theme.style(Slot::Accent),
                 ),
                 Span::styled(
-                    format!("  {} · TL{}", m.role.label(), m.trust_level),
+                    format!(
+                        "  {}{}",
+                        m.role.label(),
+                        m.rank
+                            .as_deref()
+                            .map(|r| format!(" · {}", sanitize_line(r)))
+                            .unwrap_or_default()
+                    ),
                     theme.style(Slot::Role),
                 ),
             ]));
@@ -169,7 +176,7 @@ pub fn summary_lines(
                         s.days_visited,
                         s.time_read_secs / 3600,
                         badge_count,
-                        s.rank.map(|r| format!("  rank #{r}")).unwrap_or_default()
+                        s.likes_rank.map(|r| format!("  rank #{r}")).unwrap_or_default()
                     ),
                     width,
                 ),
@@ -194,7 +201,7 @@ pub fn summary_lines(
                     crate::domain::BadgeType::Bronze => "○",
                 };
                 for b in badges.iter().take(6) {
-                    let why = match (b.topic_id, b.post_number) {
+                    let why = match (&b.topic_id, b.post_number) {
                         (Some(t), Some(p)) => format!(" for t/{t}/{p}"),
                         (Some(t), None) => format!(" for t/{t}"),
                         _ => String::new(),
@@ -241,7 +248,10 @@ pub fn summary_lines(
                             m.warnings_received,
                             m.suspensions,
                             m.silences,
-                            m.pending_reviews.len()
+                            match board.pending_reviews() {
+                                Some(r) => r.len().to_string(),
+                                None => "not loaded".to_string(),
+                            }
                         ),
                         width,
                     ),
@@ -307,7 +317,19 @@ pub fn timeline_lines(
     lines.push(heading(&format!("Timeline · {filter}")));
     for part in Board::TIMELINE_PARTS {
         match board.state(part) {
-            PartState::Loaded(_) => {}
+            PartState::Loaded(_) | PartState::Unavailable(_) => {}
+            PartState::NotLoaded if part.on_demand() => lines.push(Line::from(Span::styled(
+                format!(
+                    "  {}: not loaded ({} loads it)",
+                    part.label(),
+                    if part == BoardPart::Chat {
+                        "c to the chat channel, or L,"
+                    } else {
+                        "L"
+                    }
+                ),
+                muted,
+            ))),
             state => lines.extend(state_lines(state, part.label(), theme)),
         }
     }
@@ -346,6 +368,8 @@ fn state_lines(state: &PartState, label: &str, theme: &Theme) -> Vec<Line<'stati
         PartState::Failed(m) => ("failed", Some(m), theme.style(Slot::Error)),
         PartState::NotPermitted(m) => ("not permitted", Some(m), theme.style(Slot::Warning)),
         PartState::Loading => ("loading…", None, theme.style(Slot::Muted)),
+        PartState::NotLoaded => ("not loaded", None, theme.style(Slot::Muted)),
+        PartState::Unavailable(m) => ("not on this platform", Some(m), theme.style(Slot::Muted)),
         PartState::Loaded(_) => ("loaded", None, theme.style(Slot::Muted)),
     };
     let mut lines = vec![Line::from(Span::styled(

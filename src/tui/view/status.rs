@@ -9,7 +9,7 @@ use ratatui::Frame;
 use crate::config::{Mode, Slot};
 use crate::text::sanitize_line;
 
-use super::super::app::{App, Level};
+use super::super::app::{App, Level, LiveState};
 use super::fit;
 
 const SPINNER: [&str; 4] = ["⠋", "⠙", "⠸", "⠴"];
@@ -19,12 +19,12 @@ pub fn tabs(frame: &mut Frame, app: &App, area: Rect) {
     let mut spans = Vec::new();
     for (i, view) in app.views.iter().enumerate() {
         let count = if view.loaded {
-            let mut n = view.topics.len().to_string();
-            if view.next_page.is_some() {
+            let mut n = view.len().to_string();
+            if view.next.is_some() {
                 n.push('+');
             }
             n
-        } else if view.loading {
+        } else if view.loading.is_some() {
             "…".into()
         } else {
             "-".into()
@@ -48,24 +48,33 @@ pub fn bar(frame: &mut Frame, app: &App, area: Rect) {
         Some(a) => format!(" {} ({}) ", sanitize_line(&a.username), a.role.label()),
         None => format!(" {} (…) ", sanitize_line(&app.config.username)),
     };
-    let site = app
-        .config
-        .site
-        .trim_start_matches("https://")
-        .trim_start_matches("http://")
-        .to_string();
+    let site = sanitize_line(&app.site.title);
     let mut spans = vec![
         Span::styled(who, theme.style(Slot::StatusBar)),
         Span::styled(format!(" {} ", fit(&site, 24)), theme.style(Slot::Muted)),
     ];
-    if let Some(live) = &app.live_status {
-        let glyph = if live == "live" { "● live" } else { "○ " };
-        let text = if live == "live" {
-            glyph.to_string()
+    // Never "live" while the feed waits (a pause after a 429, no answer).
+    let live = match &app.live {
+        LiveState::Live if app.budget.paused_for.is_none() => Some("● live".to_string()),
+        LiveState::Live => Some("○ paused".to_string()),
+        LiveState::Waiting(_) => Some("○ waiting".to_string()),
+        LiveState::Periodic { every, .. } => Some(format!("○ every {}s", every.as_secs())),
+        LiveState::Connecting => None,
+    };
+    if let Some(live) = live {
+        spans.push(Span::styled(format!("{live} "), theme.style(Slot::Muted)));
+    }
+    // The request budget, when it is tight: `api 17/20 per min`, `api paused 23s`.
+    if app.budget.is_tight() {
+        let slot = if app.budget.paused_for.is_some() {
+            Slot::Warning
         } else {
-            format!("{glyph}{live}")
+            Slot::Accent
         };
-        spans.push(Span::styled(format!("{text} "), theme.style(Slot::Muted)));
+        spans.push(Span::styled(
+            format!("{} ", app.budget.label()),
+            theme.style(slot),
+        ));
     }
     let used: usize = spans.iter().map(|s| s.width()).sum();
 
@@ -118,14 +127,28 @@ pub fn bar(frame: &mut Frame, app: &App, area: Rect) {
         .filter_map(|(a, l)| hint_of(a, l))
         .collect();
     let hints = format!(" {} ", hints.join(" · "));
-    let room = width.saturating_sub(used + hints.chars().count());
-    spans.push(Span::styled(
-        format!(" {}", fit(&middle, room.saturating_sub(1))),
-        style,
-    ));
+    let hints_width = unicode_width::UnicodeWidthStr::width(hints.as_str());
+    let middle_width = unicode_width::UnicodeWidthStr::width(middle.as_str()) + 1;
+    let free = width.saturating_sub(used);
+    // The message goes first: the hints give way when it needs the room.
+    let show_hints = middle_width + hints_width <= free;
+    let room = if show_hints { free - hints_width } else { free };
+    // A message longer than the bar is never cut off unread: the bar says where it is.
+    let log_key = hint_of("messages", "")
+        .map(|k| k.trim().to_string())
+        .unwrap_or_else(|| ":messages".into());
+    let shown = if middle_width > room && room > log_key.len() + 4 {
+        format!(
+            " {} {log_key}",
+            fit(&middle, room.saturating_sub(log_key.len() + 2))
+        )
+    } else {
+        format!(" {}", fit(&middle, room.saturating_sub(1)))
+    };
+    spans.push(Span::styled(shown, style));
     let used: usize = spans.iter().map(|s| s.width()).sum();
-    if used + hints.chars().count() <= width {
-        spans.push(Span::raw(" ".repeat(width - used - hints.chars().count())));
+    if show_hints && used + hints_width <= width {
+        spans.push(Span::raw(" ".repeat(width - used - hints_width)));
         spans.push(Span::styled(hints, theme.style(Slot::Muted)));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);

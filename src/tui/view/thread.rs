@@ -30,7 +30,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             }
         );
     }
-    let others = app.others_replying(thread.topic_id);
+    let others = app.others_replying(&thread.topic_id);
     if !others.is_empty() {
         // First, so a narrow pane never cuts it off.
         title = format!(" ✎ {} replying ·{title}", sanitize_line(&others.join(", ")));
