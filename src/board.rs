@@ -86,7 +86,10 @@ impl Board {
     pub fn on_demand_missing(&self) -> Vec<BoardPart> {
         BoardPart::ALL
             .into_iter()
-            .filter(|p| p.on_demand() && matches!(self.state(*p), PartState::NotLoaded | PartState::Failed(_)))
+            .filter(|p| {
+                p.on_demand()
+                    && matches!(self.state(*p), PartState::NotLoaded | PartState::Failed(_))
+            })
             .collect()
     }
 
@@ -115,7 +118,9 @@ impl Board {
 
     /// A grant the console just made: the member holds it now.
     pub fn add_badge(&mut self, granted: GrantedBadge) {
-        if let Some(PartState::Loaded(BoardData::Badges(list))) = self.parts.get_mut(&BoardPart::Badges) {
+        if let Some(PartState::Loaded(BoardData::Badges(list))) =
+            self.parts.get_mut(&BoardPart::Badges)
+        {
             match list.iter_mut().find(|b| b.badge.id == granted.badge.id) {
                 Some(held) => held.count = held.count.saturating_add(1),
                 None => list.insert(0, granted),
@@ -406,7 +411,10 @@ mod tests {
         assert!(!board.is_loading(), "nothing else was asked for");
         board.request(&board.parts_to_load());
         assert!(board.is_loading(), "identity etc. now loading");
-        assert!(!board.parts_to_load().contains(&BoardPart::Chat), "chat is on demand");
+        assert!(
+            !board.parts_to_load().contains(&BoardPart::Chat),
+            "chat is on demand"
+        );
         assert_eq!(
             board.on_demand_missing(),
             [BoardPart::PendingReviews],

@@ -215,7 +215,11 @@ pub async fn collect_topics(
     for _ in 0..10_000 {
         let page = session.backend.topics(&query).await?;
         let before = topics.len();
-        topics.extend(page.topics.into_iter().filter(|t| seen.insert(t.id.clone())));
+        topics.extend(
+            page.topics
+                .into_iter()
+                .filter(|t| seen.insert(t.id.clone())),
+        );
         let progressed = topics.len() > before;
         match page.next {
             Some(next) if topics.len() < limit && progressed => query.page = Some(next),
@@ -460,7 +464,10 @@ pub async fn move_posts(
                 Some(slug) => Some(find_category(session, &slug).await?),
                 None => None,
             };
-            let name = category.as_ref().map(|c| c.name.clone()).unwrap_or_default();
+            let name = category
+                .as_ref()
+                .map(|c| c.name.clone())
+                .unwrap_or_default();
             (
                 MoveDestination::NewTopic {
                     title,
@@ -566,8 +573,7 @@ struct PartOutcome {
 }
 
 pub async fn profile(session: &Session, username: &str, out: Out) -> Result<()> {
-    let board =
-        crate::board::load_parts(session.backend.clone(), username, &BoardPart::ALL).await;
+    let board = crate::board::load_parts(session.backend.clone(), username, &BoardPart::ALL).await;
     if let Some((_, Err(e))) = board
         .iter()
         .find(|(part, r)| *part == BoardPart::Identity && r.is_err())

@@ -148,7 +148,15 @@ pub async fn connect(args: &ConnectArgs) -> Result<Session, ConnectError> {
                 "an admin API key needs --username (or MODTERM_USERNAME)".into(),
             ));
         }
-        let backend = discourse(url, &username, key, args.user_api_key, args.insecure, None, None)?;
+        let backend = discourse(
+            url,
+            &username,
+            key,
+            args.user_api_key,
+            args.insecure,
+            None,
+            None,
+        )?;
         return Ok(Session {
             backend,
             sandbox: None,
@@ -201,7 +209,11 @@ async fn connect_profile(
         )));
     }
     let (key, warnings, key_source) = match (&args.api_key, &profile.key) {
-        (Some(key), _) => (key.clone(), Vec::new(), "--api-key / MODTERM_API_KEY".into()),
+        (Some(key), _) => (
+            key.clone(),
+            Vec::new(),
+            "--api-key / MODTERM_API_KEY".into(),
+        ),
         (None, KeySource::None) => {
             return Err(ConnectError::Usage(format!(
                 "profile {name:?} names no key: add api_key_env, api_key_cmd or api_key_file"
@@ -307,7 +319,12 @@ fn discourse(
     options.allow_insecure_http = insecure;
     options.timeout = Duration::from_secs(20);
     options.title = title;
-    let backend = Discourse::new(options).map_err(ConnectError::Backend)?;
+    // A URL modterm will not use (plain http:// to a remote host, a scheme it does not
+    // speak) is the user's configuration to fix: a usage error.
+    let backend = Discourse::new(options).map_err(|e| match e {
+        crate::backend::BackendError::Refused(m) => ConnectError::Usage(m),
+        other => ConnectError::Backend(other),
+    })?;
     Ok(Arc::new(backend))
 }
 

@@ -66,6 +66,13 @@ macro_rules! opaque_id {
                 self.0 == *other
             }
         }
+
+        /// Platforms with numeric ids (Discourse) compare them with numbers.
+        impl PartialEq<u64> for $name {
+            fn eq(&self, other: &u64) -> bool {
+                self.0.parse::<u64>().ok() == Some(*other)
+            }
+        }
     };
 }
 
@@ -309,7 +316,9 @@ impl QueueQuery {
     /// view's rule and the status (the category is the caller's to check, by its id).
     pub fn admits(&self, t: &TopicSummary) -> bool {
         let status_ok = match self.status {
-            None | Some(TopicStatus::Open) => self.view == QueueView::Latest || (!t.closed && !t.archived),
+            None | Some(TopicStatus::Open) => {
+                self.view == QueueView::Latest || (!t.closed && !t.archived)
+            }
             Some(TopicStatus::Closed) => t.closed,
             Some(TopicStatus::Archived) => t.archived,
             Some(TopicStatus::Solved) => t.has_accepted_answer,
@@ -434,15 +443,26 @@ pub struct NewReply {
     pub raw: String,
 }
 
-/// What became of a reply the server accepted.
+/// What became of a reply the server accepted. In JSON: the post with `"state":"posted"`, or
+/// `{"state":"queued"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case", tag = "state", content = "post")]
+#[serde(rename_all = "snake_case", tag = "state")]
 pub enum Sent {
     /// Posted: the new post.
     Posted(Post),
     /// Held for a moderator's approval (the site's rules for new members); it appears once
     /// approved. Sending it again would post it twice.
     Queued,
+}
+
+impl Sent {
+    /// The new post, when it was posted (not held for approval).
+    pub fn post(&self) -> Option<&Post> {
+        match self {
+            Sent::Posted(p) => Some(p),
+            Sent::Queued => None,
+        }
+    }
 }
 
 /// Where moved posts go.
@@ -903,7 +923,10 @@ impl SiteInfo {
     pub fn member_link(&self, username: &str) -> String {
         fill(
             &self.member_link,
-            &[("base", &self.base_url), ("username", &url_segment(username))],
+            &[
+                ("base", &self.base_url),
+                ("username", &url_segment(username)),
+            ],
         )
     }
 
@@ -940,7 +963,10 @@ impl SiteInfo {
         let scheme = href
             .split_once(':')
             .map(|(s, _)| s.to_ascii_lowercase())
-            .filter(|s| s.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)));
+            .filter(|s| {
+                s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+            });
         match scheme.as_deref() {
             Some("http" | "https" | "mailto") => Some(href.to_string()),
             Some(_) => None,

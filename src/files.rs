@@ -76,7 +76,11 @@ pub fn write_private_atomic(path: &Path, body: &[u8]) -> std::io::Result<()> {
         path.extension().and_then(|e| e.to_str()).unwrap_or("")
     ));
     {
-        let mut f = options().create(true).write(true).truncate(true).open(&tmp)?;
+        let mut f = options()
+            .create(true)
+            .write(true)
+            .truncate(true)
+            .open(&tmp)?;
         f.write_all(body)?;
         f.sync_all()?;
     }

@@ -361,7 +361,10 @@ fn cli_wants_json(cli: &Cli) -> bool {
     }
 }
 
-fn connect_args(flags: ConnectFlags, log_level: tracing_subscriber::filter::LevelFilter) -> ConnectArgs {
+fn connect_args(
+    flags: ConnectFlags,
+    log_level: tracing_subscriber::filter::LevelFilter,
+) -> ConnectArgs {
     ConnectArgs {
         profile: flags.profile,
         url: flags.url,

@@ -34,7 +34,11 @@ pub fn is_invisible_or_control(c: char) -> bool {
 struct SafeFormatter(PrettyFormatter<'static>);
 
 impl Formatter for SafeFormatter {
-    fn write_string_fragment<W: ?Sized + Write>(&mut self, w: &mut W, fragment: &str) -> io::Result<()> {
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
         let mut start = 0;
         for (i, c) in fragment.char_indices() {
             if is_invisible_or_control(c) {
@@ -82,7 +86,11 @@ impl Formatter for SafeFormatter {
 struct SafeCompact;
 
 impl Formatter for SafeCompact {
-    fn write_string_fragment<W: ?Sized + Write>(&mut self, w: &mut W, fragment: &str) -> io::Result<()> {
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
         SafeFormatter(PrettyFormatter::new()).write_string_fragment(w, fragment)
     }
 }
@@ -184,7 +192,10 @@ mod tests {
             );
             assert!(!is_invisible_or_control(c), "raw {c:?} in {text:?}");
         }
-        assert!(text.contains("\\u009b") && text.contains("\\u202e"), "{text}");
+        assert!(
+            text.contains("\\u009b") && text.contains("\\u202e"),
+            "{text}"
+        );
         // Decoded, it is the same text.
         let back: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(back["title"], hostile);

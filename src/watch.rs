@@ -132,7 +132,9 @@ pub async fn run(session: &Session, view: QueueView, json: bool) -> Result<(), C
         ))?;
     }
     let mut feed = if session.settings.live_updates {
-        session.backend.live_feed(&format!("modterm-watch-{}", std::process::id()))
+        session
+            .backend
+            .live_feed(&format!("modterm-watch-{}", std::process::id()))
     } else {
         None
     };

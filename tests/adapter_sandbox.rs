@@ -42,10 +42,10 @@ async fn all_pages(be: &Discourse, view: QueueView) -> Vec<TopicSummary> {
     for _ in 0..100 {
         let page = be.topics(&q).await.expect("topics");
         out.extend(page.topics);
-        match page.next_page {
+        match page.next {
             Some(n) => {
-                assert!(n > q.page);
-                q.page = n;
+                assert_ne!(Some(&n), q.page.as_ref(), "paging moves on");
+                q.page = Some(n);
             }
             None => return out,
         }
@@ -69,12 +69,17 @@ async fn whoami_each_demo_role() {
         let me = adapter(&sb, user).whoami().await.expect(user);
         assert_eq!(me.username, user);
         assert_eq!(me.role, role, "{user}");
-        assert_eq!(me.capabilities, Capabilities::for_role(role), "{user}");
-        let (_, raw) = sb.get(&format!("/u/{user}.json"), Some("admin")).await;
-        assert_eq!(me.id as i64, raw["user"]["id"].as_i64().unwrap(), "{user}");
         assert_eq!(
-            me.trust_level as i64,
-            raw["user"]["trust_level"].as_i64().unwrap()
+            me.capabilities,
+            modterm::backend::discourse::capabilities_for_role(role),
+            "{user}"
+        );
+        let (_, raw) = sb.get(&format!("/u/{user}.json"), Some("admin")).await;
+        assert_eq!(me.id, raw["user"]["id"].as_u64().unwrap(), "{user}");
+        // The neutral rank is the name of the Discourse trust level.
+        assert_eq!(
+            me.rank,
+            modterm::backend::discourse::rank_of(raw["user"]["trust_level"].as_u64().unwrap() as u8)
         );
     }
     let caps = adapter(&sb, "member_mia")
@@ -105,7 +110,7 @@ async fn categories_match_the_site() {
         assert_eq!(ours.name, c["name"].as_str().unwrap());
         assert_eq!(ours.slug, c["slug"].as_str().unwrap());
     }
-    let ids: HashSet<_> = cats.iter().map(|c| c.id).collect();
+    let ids: HashSet<_> = cats.iter().map(|c| c.id.clone()).collect();
     assert_eq!(ids.len(), cats.len(), "no duplicates");
 }
 
@@ -125,7 +130,10 @@ async fn queue_views_and_paging() {
             .all(|w| w[0].created_at <= w[1].created_at),
         "oldest first"
     );
-    let ids: Vec<i64> = unanswered.iter().map(|t| t.id as i64).collect();
+    let ids: Vec<i64> = unanswered
+        .iter()
+        .map(|t| t.id.as_str().parse::<i64>().unwrap())
+        .collect();
     assert_eq!(
         ids,
         sb.raw_list_ids("max_posts=1&status=open&order=created&ascending=true")
@@ -134,22 +142,22 @@ async fn queue_views_and_paging() {
 
     // Paging gives distinct topics.
     let first = be.topics(&QueueQuery::default()).await.unwrap();
-    let next = first.next_page.expect("more than one page of unanswered");
+    let next = first.next.expect("more than one page of unanswered");
     let second = be
         .topics(&QueueQuery {
-            page: next,
+            page: Some(next),
             ..QueueQuery::default()
         })
         .await
         .unwrap();
-    let a: HashSet<_> = first.topics.iter().map(|t| t.id).collect();
+    let a: HashSet<_> = first.topics.iter().map(|t| t.id.clone()).collect();
     assert!(second.topics.iter().all(|t| !a.contains(&t.id)));
     assert!(!second.topics.is_empty());
 
     let unsolved = all_pages(&be, QueueView::Unsolved).await;
     assert!(!unsolved.is_empty());
     assert!(unsolved.iter().all(|t| !t.has_accepted_answer && !t.closed));
-    let distinct: HashSet<_> = unsolved.iter().map(|t| t.id).collect();
+    let distinct: HashSet<_> = unsolved.iter().map(|t| t.id.clone()).collect();
     assert_eq!(distinct.len(), unsolved.len());
 
     let latest = be
@@ -182,7 +190,10 @@ async fn topic_with_all_posts_in_order() {
         count > 20,
         "seed 42 has a topic longer than one batch: {count}"
     );
-    let topic = adapter(&sb, "mod_anna").topic(id).await.unwrap();
+    let topic = adapter(&sb, "mod_anna")
+        .topic(&TopicId::from(id))
+        .await
+        .unwrap();
     assert_eq!(topic.summary.id, id);
     assert_eq!(topic.posts.len(), count);
     assert_eq!(topic.summary.posts_count as usize, count);
@@ -199,11 +210,18 @@ async fn topic_with_all_posts_in_order() {
         .iter()
         .map(|v| v.as_u64().unwrap())
         .collect();
-    let ours: Vec<u64> = topic.posts.iter().map(|p| p.id).collect();
+    let ours: Vec<u64> = topic
+        .posts
+        .iter()
+        .map(|p| p.id.as_str().parse().unwrap())
+        .collect();
     assert_eq!(ours, stream);
     assert!(topic.url.starts_with(&sb.url));
 
-    let err = adapter(&sb, "mod_anna").topic(987_654).await.unwrap_err();
+    let err = adapter(&sb, "mod_anna")
+        .topic(&TopicId::from(987_654))
+        .await
+        .unwrap_err();
     assert!(matches!(err, BackendError::NotFound(_)), "{err:?}");
 }
 
@@ -224,12 +242,15 @@ async fn reply_is_on_the_server() {
     ] {
         let post = adapter(&sb, user)
             .reply(&NewReply {
-                topic_id: id,
+                topic_id: TopicId::from(id),
                 reply_to_post_number: Some(1),
                 raw: text.into(),
             })
             .await
-            .expect(user);
+            .expect(user)
+            .post()
+            .cloned()
+            .expect("posted, not queued");
         assert_eq!(post.topic_id, id);
         assert_eq!(post.author.username, user);
         let (s, raw) = sb
@@ -248,7 +269,7 @@ async fn reply_is_on_the_server() {
 
     let err = adapter(&sb, "mod_anna")
         .reply(&NewReply {
-            topic_id: id,
+            topic_id: TopicId::from(id),
             reply_to_post_number: None,
             raw: "ok".into(),
         })
@@ -267,7 +288,7 @@ async fn accept_and_unaccept_a_solution() {
     let id = t["id"].as_i64().unwrap();
     let raw = sb.topic(id, Some("admin")).await;
     let post = &raw["post_stream"]["posts"][1];
-    let post_id = post["id"].as_u64().unwrap();
+    let post_id = PostId::from(post["id"].as_u64().unwrap());
 
     // Mia did not open this topic (else pick another): she may not accept in it.
     let author = raw["details"]["created_by"]["username"]
@@ -276,7 +297,7 @@ async fn accept_and_unaccept_a_solution() {
         .to_string();
     assert_ne!(author, "member_mia");
     assert_forbidden(
-        adapter(&sb, "member_mia").accept_solution(post_id).await,
+        adapter(&sb, "member_mia").accept_solution(&post_id).await,
         "mia accepts",
     );
     let raw = sb.topic(id, Some("admin")).await;
@@ -287,13 +308,13 @@ async fn accept_and_unaccept_a_solution() {
     );
 
     let anna = adapter(&sb, "mod_anna");
-    anna.accept_solution(post_id).await.unwrap();
+    anna.accept_solution(&post_id).await.unwrap();
     let raw = sb.topic(id, Some("admin")).await;
     assert_eq!(
         raw["accepted_answer"]["post_number"].as_u64(),
         post["post_number"].as_u64()
     );
-    let topic = anna.topic(id as u64).await.unwrap();
+    let topic = anna.topic(&TopicId::from(id as u64)).await.unwrap();
     assert_eq!(
         topic.accepted_answer,
         post["post_number"].as_u64().map(|n| n as u32)
@@ -301,10 +322,10 @@ async fn accept_and_unaccept_a_solution() {
     assert!(topic.summary.has_accepted_answer);
 
     assert_forbidden(
-        adapter(&sb, "member_mia").unaccept_solution(post_id).await,
+        adapter(&sb, "member_mia").unaccept_solution(&post_id).await,
         "mia unaccepts",
     );
-    anna.unaccept_solution(post_id).await.unwrap();
+    anna.unaccept_solution(&post_id).await.unwrap();
     let raw = sb.topic(id, Some("admin")).await;
     assert!(raw["accepted_answer"].is_null());
 }
@@ -331,16 +352,18 @@ async fn move_posts_to_new_and_existing_topics() {
     let cats = adapter(&sb, "leader_luca").categories().await.unwrap();
     let cat = cats
         .iter()
-        .find(|c| Some(c.id) != t["category_id"].as_u64())
+        .find(|c| Some(c.id.as_str().parse::<u64>().unwrap()) != t["category_id"].as_u64())
         .unwrap()
-        .id;
+        .id
+        .clone();
+    let post = |n: u64| PostId::from(n);
 
     // Mia may not.
     assert_forbidden(
         adapter(&sb, "member_mia")
             .move_posts(
-                src as u64,
-                &[before[1]],
+                &TopicId::from(src as u64),
+                &[post(before[1])],
                 &MoveDestination::NewTopic {
                     title: "Split by a member, should fail".into(),
                     category_id: None,
@@ -354,20 +377,25 @@ async fn move_posts_to_new_and_existing_topics() {
     let luca = adapter(&sb, "leader_luca");
     let moved = luca
         .move_posts(
-            src as u64,
-            &[before[1]],
+            &TopicId::from(src as u64),
+            &[post(before[1])],
             &MoveDestination::NewTopic {
                 title: "Split off: a separate printer question".into(),
-                category_id: Some(cat),
+                category_id: Some(cat.clone()),
             },
         )
         .await
         .unwrap();
-    let new_id = moved.topic_id.expect("new topic id") as i64;
+    let new_id: i64 = moved
+        .topic_id
+        .expect("new topic id")
+        .as_str()
+        .parse()
+        .unwrap();
     assert!(moved.url.contains(&new_id.to_string()), "{}", moved.url);
     let new_topic = sb.topic(new_id, Some("admin")).await;
     assert_eq!(new_topic["title"], "Split off: a separate printer question");
-    assert_eq!(new_topic["category_id"].as_u64(), Some(cat));
+    assert!(cat == new_topic["category_id"].as_u64().unwrap());
     assert!(stream(&sb, new_id).await.contains(&before[1]));
     assert!(!stream(&sb, src).await.contains(&before[1]));
 
@@ -377,13 +405,13 @@ async fn move_posts_to_new_and_existing_topics() {
         .unwrap();
     let moved = luca
         .move_posts(
-            src as u64,
-            &[before[2]],
-            &MoveDestination::ExistingTopic(dest as u64),
+            &TopicId::from(src as u64),
+            &[post(before[2])],
+            &MoveDestination::ExistingTopic(TopicId::from(dest as u64)),
         )
         .await
         .unwrap();
-    assert_eq!(moved.topic_id, Some(dest as u64));
+    assert_eq!(moved.topic_id, Some(TopicId::from(dest as u64)));
     assert!(stream(&sb, dest).await.contains(&before[2]));
     assert!(!stream(&sb, src).await.contains(&before[2]));
 }
@@ -393,14 +421,16 @@ async fn move_topic_between_categories() {
     let sb = start().await;
     let t = sb.first_topic("status=open").await;
     let id = t["id"].as_u64().unwrap();
+    let topic_id = TopicId::from(id);
     let cats = adapter(&sb, "mod_anna").categories().await.unwrap();
     let to = cats
         .iter()
-        .find(|c| Some(c.id) != t["category_id"].as_u64() && c.parent_id.is_none())
+        .find(|c| !(c.id == t["category_id"].as_u64().unwrap()) && c.parent_id.is_none())
         .unwrap()
-        .id;
+        .id
+        .clone();
     assert_forbidden(
-        adapter(&sb, "member_mia").move_topic(id, to).await,
+        adapter(&sb, "member_mia").move_topic(&topic_id, &to).await,
         "mia moves a topic",
     );
     assert_eq!(
@@ -408,15 +438,19 @@ async fn move_topic_between_categories() {
         t["category_id"]
     );
     adapter(&sb, "leader_luca")
-        .move_topic(id, to)
+        .move_topic(&topic_id, &to)
         .await
         .unwrap();
-    assert_eq!(
-        sb.topic(id as i64, Some("admin")).await["category_id"].as_u64(),
-        Some(to)
+    assert!(
+        to == sb.topic(id as i64, Some("admin")).await["category_id"]
+            .as_u64()
+            .unwrap()
     );
     let back = t["category_id"].as_u64().unwrap();
-    adapter(&sb, "mod_anna").move_topic(id, back).await.unwrap();
+    adapter(&sb, "mod_anna")
+        .move_topic(&topic_id, &CategoryId::from(back))
+        .await
+        .unwrap();
     assert_eq!(
         sb.topic(id as i64, Some("admin")).await["category_id"].as_u64(),
         Some(back)
@@ -450,7 +484,7 @@ async fn badges_and_awards() {
         adapter(&sb, "leader_luca")
             .award_badge(&BadgeAward {
                 username: "member_mia".into(),
-                badge_id: badge.id,
+                badge_id: badge.id.clone(),
                 reason: Some(reason.clone()),
             })
             .await,
@@ -468,7 +502,7 @@ async fn badges_and_awards() {
     let granted = anna
         .award_badge(&BadgeAward {
             username: "member_mia".into(),
-            badge_id: badge.id,
+            badge_id: badge.id.clone(),
             reason: Some(reason),
         })
         .await
@@ -498,7 +532,7 @@ async fn badges_and_awards() {
         .as_array()
         .unwrap()
         .iter()
-        .any(|ub| ub["badge_id"].as_u64() == Some(badge.id)));
+        .any(|ub| badge.id == ub["badge_id"].as_u64().unwrap()));
 }
 
 #[tokio::test]
@@ -509,6 +543,10 @@ async fn board_parts_as_moderator_and_admin() {
         let r = anna.board_part("member_mia", part).await;
         match part {
             BoardPart::PrivateMessages => assert_forbidden(r, "pm as moderator"),
+            BoardPart::LinkedChannels => assert!(
+                matches!(r, Err(BackendError::Unsupported(_))),
+                "Discourse has no social channels: {r:?}"
+            ),
             _ => assert!(r.is_ok(), "{part:?}: {r:?}"),
         }
     }
@@ -520,10 +558,12 @@ async fn board_parts_as_moderator_and_admin() {
         BoardData::Identity(m) => {
             let (_, raw) = sb.get("/u/member_mia.json", Some("mod_anna")).await;
             assert_eq!(m.username, "member_mia");
-            assert_eq!(m.id as i64, raw["user"]["id"].as_i64().unwrap());
+            assert_eq!(m.id, raw["user"]["id"].as_u64().unwrap());
             assert_eq!(
-                m.trust_level as i64,
-                raw["user"]["trust_level"].as_i64().unwrap()
+                m.rank,
+                modterm::backend::discourse::rank_of(
+                    raw["user"]["trust_level"].as_u64().unwrap() as u8
+                )
             );
             assert_eq!(m.role, Role::Member);
         }
@@ -561,7 +601,10 @@ async fn board_parts_as_moderator_and_admin() {
                 .iter()
                 .map(|u| u["badge_id"].as_u64().unwrap())
                 .collect();
-            let ours: HashSet<u64> = b.iter().map(|g| g.badge.id).collect();
+            let ours: HashSet<u64> = b
+                .iter()
+                .map(|g| g.badge.id.as_str().parse().unwrap())
+                .collect();
             assert_eq!(ours, raw_ids);
         }
         other => panic!("{other:?}"),
@@ -635,7 +678,7 @@ async fn injected_503_on_a_read_is_retried() {
         count: Some(1),
         ..Faults::default()
     });
-    let err = be.accept_solution(1).await.unwrap_err();
+    let err = be.accept_solution(&PostId::from(1)).await.unwrap_err();
     assert!(
         matches!(err, BackendError::Server { status: 503, .. }),
         "{err:?}"
@@ -724,7 +767,7 @@ async fn user_api_keys_sign_in() {
     assert_forbidden(
         luca.award_badge(&BadgeAward {
             username: "member_mia".into(),
-            badge_id: badge.id,
+            badge_id: badge.id.clone(),
             reason: None,
         })
         .await,

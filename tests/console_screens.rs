@@ -1,202 +1,30 @@
-//! Screen tests: the console's state driven by key events and backend results, drawn into a
-//! ratatui `TestBackend` with the colourless theme, and compared with reviewed snapshots.
-//! Also table tests of update(): (state, keys) → expected state and effects.
+//! Screen and table tests: the console's state driven by key events and backend results, drawn
+//! into a ratatui `TestBackend` with the colourless theme, and compared with reviewed snapshots.
+//! Also (state, keys) → expected state and effects for every flow of the action layer.
 
-use chrono::{Duration, TimeZone, Utc};
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use ratatui::backend::TestBackend;
-use ratatui::Terminal;
+mod harness;
 
-use modterm::backend::BackendError;
-use modterm::clock::Targets;
-use modterm::config::{Keymap, Theme};
+use std::time::{Duration as StdDuration, Instant};
+
+use chrono::Duration;
+use crossterm::event::{KeyCode, KeyModifiers};
+
+use harness::*;
+use modterm::actions::award::AwardBadge;
+use modterm::actions::move_posts::MovePosts;
+use modterm::actions::move_topic::MoveTopic;
+use modterm::actions::reply::SendReply;
+use modterm::actions::solution::{SetSolution, SolutionChanged};
+use modterm::actions::{Action, ActionKind};
+use modterm::backend::{BackendError, SearchResults};
 use modterm::domain::*;
-use modterm::drafts::DraftStore;
-use modterm::tui::{App, AppConfig, Effect, Msg, OpOutcome, Overlay, Pane};
+use modterm::tui::{Effect, LiveState, Msg, Overlay, Pane};
 
-fn now() -> Timestamp {
-    Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap()
+fn run(h: &mut Harness, action: &str) -> Vec<Effect> {
+    h.app.update(Msg::Run(Action::parse(action).unwrap()))
 }
 
-fn account(role: Role) -> Account {
-    Account {
-        id: 2,
-        username: "mod_anna".into(),
-        name: Some("Anna".into()),
-        role,
-        trust_level: 4,
-        capabilities: Capabilities::for_role(role),
-    }
-}
-
-fn topic_summary(id: TopicId, title: &str, minutes_ago: i64, posts: u32) -> TopicSummary {
-    TopicSummary {
-        id,
-        title: title.into(),
-        slug: title.to_lowercase().replace(' ', "-"),
-        category_id: Some(1),
-        created_at: now() - Duration::minutes(minutes_ago),
-        last_posted_at: Some(now() - Duration::minutes(minutes_ago)),
-        author: Some(format!("member{id}")),
-        last_poster: Some(format!("member{id}")),
-        posts_count: posts,
-        reply_count: 0,
-        like_count: 2,
-        views: 10,
-        has_accepted_answer: false,
-        closed: false,
-        archived: false,
-        pinned: false,
-        tags: vec![],
-    }
-}
-
-fn post(id: PostId, number: u32, user: &str, cooked: &str) -> Post {
-    Post {
-        id,
-        topic_id: 11,
-        post_number: number,
-        author: PostAuthor {
-            id: Some(id),
-            username: user.into(),
-            name: None,
-            role: Role::Member,
-            trust_level: 1,
-            title: None,
-        },
-        created_at: now() - Duration::minutes(50 - number as i64),
-        cooked: cooked.into(),
-        raw: None,
-        kind: PostKind::Regular,
-        like_count: 0,
-        reply_to_post_number: None,
-        accepted_answer: false,
-        can_accept_answer: number > 1,
-        can_unaccept_answer: false,
-    }
-}
-
-fn topic() -> Topic {
-    Topic {
-        summary: topic_summary(11, "Router drops Wi-Fi every evening", 50, 2),
-        posts: vec![
-            post(
-                101,
-                1,
-                "member11",
-                "<p>My router drops Wi-Fi at 8pm.</p><p>Evil \u{1b}[31mred\u{1b}[0m and \u{202e}reversed</p>",
-            ),
-            post(
-                102,
-                2,
-                "helper_hugo",
-                "<p>Try channel 6.</p><pre><code>iw dev wlan0 scan</code></pre>",
-            ),
-        ],
-        rights: TopicRights {
-            can_create_post: true,
-            can_move_posts: true,
-            can_edit: true,
-        },
-        accepted_answer: None,
-        url: "http://127.0.0.1:9/t/router-drops-wi-fi/11".into(),
-    }
-}
-
-struct Harness {
-    app: App,
-    _dir: tempfile::TempDir,
-}
-
-impl Harness {
-    fn new(role: Role) -> Harness {
-        let dir = tempfile::tempdir().unwrap();
-        let config = AppConfig {
-            site: "http://127.0.0.1:9".into(),
-            username: "mod_anna".into(),
-            theme: Theme::plain(),
-            keymap: Keymap::builtin("default").unwrap(),
-            targets: Targets::default(),
-            saved_views: vec![],
-            drafts: DraftStore::new(dir.path().join("drafts")),
-        };
-        let mut app = App::new(config);
-        app.now = now();
-        app.resize(120, 40);
-        let _ = app.init();
-        app.update(Msg::Account(Ok(account(role))));
-        app.update(Msg::Categories(Ok(vec![Category {
-            id: 1,
-            name: "Broadband & Wi-Fi".into(),
-            slug: "broadband".into(),
-            color: None,
-            parent_id: None,
-            topic_count: 3,
-            description: None,
-        }])));
-        let generation = app.views[0].generation;
-        app.update(Msg::Topics {
-            view: 0,
-            page: 0,
-            generation,
-            result: Ok(TopicPage {
-                topics: vec![
-                    topic_summary(11, "Router drops Wi-Fi every evening", 50, 1),
-                    topic_summary(12, "Bill shows a roaming charge", 32, 1),
-                    topic_summary(13, "eSIM transfer stuck", 5, 1),
-                ],
-                next_page: None,
-                per_page: 30,
-            }),
-        });
-        Harness { app, _dir: dir }
-    }
-
-    fn key(&mut self, code: KeyCode) -> Vec<Effect> {
-        self.key_mod(code, KeyModifiers::NONE)
-    }
-
-    fn key_mod(&mut self, code: KeyCode, modifiers: KeyModifiers) -> Vec<Effect> {
-        self.app
-            .update(Msg::Term(Event::Key(KeyEvent::new(code, modifiers))))
-    }
-
-    fn chars(&mut self, text: &str) -> Vec<Effect> {
-        let mut effects = Vec::new();
-        for c in text.chars() {
-            effects.extend(self.key(KeyCode::Char(c)));
-        }
-        effects
-    }
-
-    fn screen(&mut self, width: u16, height: u16) -> String {
-        self.app.resize(width, height);
-        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-        terminal
-            .draw(|frame| modterm::tui::draw(frame, &self.app))
-            .unwrap();
-        let buffer = terminal.backend().buffer().clone();
-        let mut out = String::new();
-        for y in 0..height {
-            let mut line = String::new();
-            for x in 0..width {
-                line.push_str(buffer[(x, y)].symbol());
-            }
-            out.push_str(line.trim_end());
-            out.push('\n');
-        }
-        out
-    }
-
-    fn open_thread(&mut self) {
-        let effects = self.key(KeyCode::Enter);
-        assert!(effects.contains(&Effect::LoadTopic(11)), "{effects:?}");
-        self.app.update(Msg::Topic {
-            id: 11,
-            result: Ok(topic()),
-        });
-    }
-}
+// ---- the queue ------------------------------------------------------------------------------
 
 #[test]
 fn queue_lists_oldest_first_with_clocks_at_120x40() {
@@ -206,6 +34,11 @@ fn queue_lists_oldest_first_with_clocks_at_120x40() {
     // 50 minutes waiting breaches the 35-minute target: the glyph carries it without colour.
     assert!(screen.contains("‼50m"), "{screen}");
     assert!(screen.contains("!32m"), "{screen}");
+    // The selected row is marked by a glyph too, not only by its style.
+    assert!(screen.contains("▶‼50m"), "{screen}");
+    // The demo's status bar names the community, not 127.0.0.1:PORT.
+    assert!(screen.contains("demo community"), "{screen}");
+    assert!(!screen.contains("127.0.0.1"), "{screen}");
     insta::assert_snapshot!("queue_120x40", screen);
 }
 
@@ -218,6 +51,263 @@ fn queue_is_usable_at_80x24() {
 }
 
 #[test]
+fn columns_share_the_width_by_what_they_hold() {
+    let mut long = topic_summary(11, "Router drops Wi-Fi every evening", 50, 1);
+    long.author = Some("a_member_with_a_long_name".into());
+    let mut h = Harness::with_topics(Role::Moderator, vec![long], None);
+    let screen = h.screen(160, 30);
+    // The author is not cut to a fixed 11 characters while the title has room.
+    assert!(screen.contains("a_member_with_a_long_name"), "{screen}");
+    assert!(screen.contains("Broadband & Wi-Fi"), "{screen}");
+}
+
+#[test]
+fn moving_and_sequences_follow_the_keymap() {
+    let mut h = Harness::new(Role::Moderator);
+    h.key(KeyCode::Char('j'));
+    assert_eq!(h.app.view().selected, 1);
+    h.key(KeyCode::Char('G'));
+    assert_eq!(h.app.view().selected, 2);
+    h.key(KeyCode::Char('g'));
+    assert_eq!(h.app.view().selected, 2, "a pending sequence moves nothing");
+    h.key(KeyCode::Char('g'));
+    assert_eq!(h.app.view().selected, 0);
+    h.key(KeyCode::Char('k'));
+    assert_eq!(h.app.view().selected, 0, "saturates at the top");
+}
+
+#[test]
+fn the_filter_looks_through_what_is_loaded_then_asks_the_server_once() {
+    let mut h = Harness::with_topics(
+        Role::Moderator,
+        vec![
+            topic_summary(11, "Router drops Wi-Fi every evening", 50, 1),
+            topic_summary(12, "Bill shows a roaming charge", 32, 1),
+        ],
+        Some(PageToken::from(1)),
+    );
+    h.key(KeyCode::Char('/'));
+    let mut effects = h.chars("wombat");
+    assert_eq!(h.app.view().visible_len(), 0);
+    // Typing never crawls: no page load, no search per key.
+    assert!(
+        effects
+            .iter()
+            .all(|e| !matches!(e, Effect::LoadTopics { .. })),
+        "{effects:?}"
+    );
+    // Once typing pauses: one search for the words, within the view.
+    if let modterm::tui::RemoteFilter::Due { at, .. } = &mut h.app.remote_filter {
+        *at = Instant::now() - StdDuration::from_millis(1);
+    }
+    effects = h.app.update(Msg::Tick);
+    let searches: Vec<&Effect> = effects
+        .iter()
+        .filter(|e| matches!(e, Effect::FilterSearch { .. }))
+        .collect();
+    assert_eq!(searches.len(), 1, "{effects:?}");
+    let Effect::FilterSearch { text, query } = searches[0].clone() else {
+        unreachable!()
+    };
+    assert_eq!(text, "wombat");
+    assert_eq!(query.view, Some(QueueView::Unanswered));
+    assert!(h
+        .app
+        .update(Msg::Tick)
+        .iter()
+        .all(|e| !matches!(e, Effect::FilterSearch { .. })));
+    // The server found one topic of the view beyond the loaded page (by its body text).
+    let mut far = topic_summary(77, "Set-top box restarts at night", 400, 1);
+    far.created_at = now() - Duration::minutes(10);
+    h.app.update(Msg::FilterFound {
+        text,
+        result: Ok(SearchResults {
+            topics: vec![far],
+            excerpts: vec![],
+            more: false,
+        }),
+    });
+    assert_eq!(h.visible_ids(), ["77"]);
+    let screen = h.screen(120, 40);
+    assert!(screen.contains("Set-top box restarts"), "{screen}");
+    assert!(screen.contains("1 from the server"), "{screen}");
+    // Esc clears the filter; the found topic stays where it sorts in the view.
+    h.key(KeyCode::Esc);
+    assert_eq!(h.visible_ids(), ["11", "12", "77"]);
+}
+
+#[test]
+fn the_sort_order_cycles_and_asks_the_server_again() {
+    let mut h = Harness::new(Role::Moderator);
+    let screen = h.screen(120, 40);
+    assert!(
+        screen.contains("unanswered (3) · waiting longest"),
+        "{screen}"
+    );
+    let effects = h.key(KeyCode::Char('o'));
+    let Some(Effect::LoadTopics { query, .. }) = effects.first() else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(query.order, TopicOrder::NewestFirst);
+    assert!(h.screen(120, 40).contains("· newest"));
+    for expected in [
+        TopicOrder::Replies,
+        TopicOrder::Likes,
+        TopicOrder::OldestFirst,
+    ] {
+        let effects = h.key(KeyCode::Char('o'));
+        let Some(Effect::LoadTopics { query, .. }) = effects.first() else {
+            panic!("{effects:?}");
+        };
+        assert_eq!(query.order, expected);
+    }
+    // Needs-reply sorts by how long the member has waited (their last post), oldest first.
+    let views = &h.app.views;
+    let needs = views.iter().find(|v| v.name == "needs-reply").unwrap();
+    assert_eq!(needs.query.order, TopicOrder::OldestFirst);
+    let params = modterm::backend::discourse::list_params(&needs.query);
+    assert!(params.contains(&("order", "activity".into())), "{params:?}");
+    assert!(params.contains(&("ascending", "true".into())), "{params:?}");
+}
+
+#[test]
+fn refresh_is_debounced() {
+    let mut h = Harness::new(Role::Moderator);
+    let first = h.key(KeyCode::Char('R'));
+    assert_eq!(first.len(), 1, "{first:?}");
+    for _ in 0..39 {
+        assert!(
+            h.key(KeyCode::Char('R')).is_empty(),
+            "a refresh is in flight"
+        );
+    }
+    let generation = h.app.views[0].generation;
+    h.app.update(Msg::Topics {
+        view: 0,
+        generation,
+        first_page: true,
+        result: Ok(TopicPage {
+            topics: vec![topic_summary(11, "Router drops Wi-Fi every evening", 50, 1)],
+            next: None,
+            per_page: 30,
+        }),
+    });
+    assert_eq!(h.visible_ids(), ["11"], "answered topics left on refresh");
+    assert_eq!(
+        h.key(KeyCode::Char('R')).len(),
+        1,
+        "done: R refreshes again"
+    );
+}
+
+// ---- live updates ---------------------------------------------------------------------------
+
+#[test]
+fn live_events_fetch_the_named_topics_and_place_them() {
+    let mut h = Harness::new(Role::Moderator);
+    h.open_thread();
+    let effects = h.app.update(Msg::Live(vec![
+        LiveEvent::TopicListChanged {
+            topic_id: Some(TopicId::from(99)),
+            reason: "new_topic".into(),
+        },
+        LiveEvent::TopicListChanged {
+            topic_id: Some(TopicId::from(12)),
+            reason: "latest".into(),
+        },
+        LiveEvent::Replying {
+            topic_id: TopicId::from(11),
+            usernames: vec!["leader_luca".into()],
+        },
+    ]));
+    assert_eq!(
+        effects,
+        vec![Effect::LoadTopicsById(vec![
+            TopicId::from(12),
+            TopicId::from(99)
+        ])],
+        "one request for every topic of the batch, no whole-view re-read"
+    );
+    // Opening 11 showed it answered (helper_hugo's post): it left the view already.
+    assert_eq!(h.visible_ids(), ["12", "13"]);
+    // 99 is new and unanswered; 12 got a reply.
+    let mut answered = topic_summary(12, "Bill shows a roaming charge", 32, 2);
+    answered.last_poster = Some("mod_ben".into());
+    h.app.update(Msg::TopicsById {
+        asked: vec![TopicId::from(12), TopicId::from(99)],
+        result: Ok(vec![
+            answered,
+            topic_summary(99, "Wombat set-top box reboots", 1, 1),
+        ]),
+    });
+    assert_eq!(h.visible_ids(), ["13", "99"]);
+    assert_eq!(h.app.view().len(), 2, "the count is true: one in, one out");
+    let screen = h.screen(120, 40);
+    assert!(
+        screen.contains("+1 unanswered: Wombat set-top box"),
+        "{screen}"
+    );
+    h.app.toasts.clear();
+    let screen = h.screen(120, 40);
+    assert!(screen.contains("leader_luca replying"), "{screen}");
+    let effects = h.app.update(Msg::Live(vec![LiveEvent::TopicChanged {
+        topic_id: TopicId::from(11),
+        post_number: Some(3),
+        reason: "created".into(),
+    }]));
+    assert_eq!(
+        effects,
+        vec![Effect::LoadTopic {
+            id: TopicId::from(11),
+            background: true
+        }]
+    );
+}
+
+#[test]
+fn the_status_bar_never_claims_live_while_the_feed_waits() {
+    let mut h = Harness::new(Role::Moderator);
+    h.app.update(Msg::LiveState(LiveState::Live));
+    assert!(h.screen(120, 40).contains("● live"));
+    h.app.update(Msg::LiveState(LiveState::Waiting(
+        "rate limited for 23s".into(),
+    )));
+    let screen = h.screen(120, 40);
+    assert!(
+        !screen.contains("● live") && screen.contains("○ waiting"),
+        "{screen}"
+    );
+    // A tight budget shows, and a pause counts down.
+    h.app.update(Msg::Budget(modterm::backend::Budget {
+        scope: "this user API key".into(),
+        per_minute: 20,
+        used_minute: 17,
+        per_day: Some(2880),
+        used_day: 300,
+        paused_for: None,
+        waiting: 0,
+        refused: 0,
+    }));
+    assert!(h.screen(120, 40).contains("api 17/20 per min"));
+    h.app.update(Msg::Budget(modterm::backend::Budget {
+        paused_for: Some(StdDuration::from_secs(23)),
+        ..h.app.budget.clone()
+    }));
+    h.app
+        .set_status("rate limited: try again in 23s", modterm::tui::Level::Error);
+    assert!(h.screen(120, 40).contains("api paused 23s"));
+    // The pause ends: the stale message goes with it.
+    h.app.update(Msg::Budget(modterm::backend::Budget {
+        paused_for: None,
+        used_minute: 2,
+        ..h.app.budget.clone()
+    }));
+    assert!(!h.screen(120, 40).contains("rate limited"));
+}
+
+// ---- the thread -----------------------------------------------------------------------------
+
+#[test]
 fn thread_shows_posts_and_strips_hostile_sequences() {
     let mut h = Harness::new(Role::Moderator);
     h.open_thread();
@@ -227,24 +317,160 @@ fn thread_shows_posts_and_strips_hostile_sequences() {
     assert!(screen.contains("iw dev wlan0 scan"));
     assert!(!screen.contains('\u{1b}') && !screen.contains('\u{202e}'));
     assert!(screen.contains("Evil red and reversed"), "{screen}");
+    // The rank is the platform's word, not "TL1".
+    assert!(screen.contains("(member · basic)"), "{screen}");
     insta::assert_snapshot!("thread_120x40", screen);
 }
 
 #[test]
-fn help_lists_bindings_of_the_focused_pane() {
+fn a_huge_post_is_cut_with_a_line_that_says_so() {
     let mut h = Harness::new(Role::Moderator);
-    h.key(KeyCode::Char('?'));
-    assert!(matches!(h.app.overlay, Some(Overlay::Help { .. })));
+    h.key(KeyCode::Enter);
+    let mut big = topic();
+    big.posts[1].body_html = format!("<p>{}</p>", "lorem ipsum ".repeat(500_000));
+    h.app.update(Msg::Topic {
+        id: TopicId::from(11),
+        result: Ok(big),
+    });
+    let thread = h.app.thread.as_ref().unwrap();
+    assert!(
+        thread.rendered.lines.len() < 5_000,
+        "{}",
+        thread.rendered.lines.len()
+    );
+    let text: String = thread
+        .rendered
+        .lines
+        .iter()
+        .flat_map(|l| l.spans.iter().map(|s| s.content.to_string()))
+        .collect();
+    assert!(
+        text.contains("post truncated: 5859 KB"),
+        "{}",
+        &text[text.len() - 200..]
+    );
+}
+
+#[test]
+fn urls_in_the_thread_become_osc8_hyperlinks_only_for_web_and_mail() {
+    let mut h = Harness::new(Role::Moderator);
+    h.key(KeyCode::Enter);
+    let mut linked = topic();
+    linked.posts[1].body_html = "<p>See <a href=\"https://help.example.test/wifi\">the guide</a>, \
+        <a href=\"javascript:alert(1)\">this</a>, <a href=\"file:///etc/passwd\">that</a>, \
+        <a href=\"/t/other/5\">a topic</a> and <a href=\"mailto:help@example.test\">mail</a>.</p>"
+        .into();
+    h.app.update(Msg::Topic {
+        id: TopicId::from(11),
+        result: Ok(linked),
+    });
     let screen = h.screen(120, 40);
-    assert!(screen.contains("move_down"), "{screen}");
-    assert!(screen.contains("refresh"));
-    insta::assert_snapshot!("help_queue_120x40", screen);
+    let area = ratatui::layout::Rect::new(0, 0, 120, 40);
+    let links = modterm::tui::visible_hyperlinks(&h.app, area);
+    let urls: Vec<&str> = links.iter().map(|l| l.url.as_str()).collect();
+    assert_eq!(
+        urls,
+        [
+            "https://help.example.test/wifi",
+            "http://127.0.0.1:9/t/other/5",
+            "mailto:help@example.test"
+        ]
+    );
+    for link in &links {
+        // The hyperlink is printed exactly over the URL the frame shows.
+        let row = screen.lines().nth(link.y as usize).unwrap();
+        let shown: String = row
+            .chars()
+            .skip(link.x as usize)
+            .take(link.text.chars().count())
+            .collect();
+        assert_eq!(shown, link.text);
+    }
+    assert!(
+        !screen.contains("javascript:") && !screen.contains("file:///"),
+        "{screen}"
+    );
+    let mut out = Vec::new();
+    modterm::tui::write_hyperlinks(&mut out, &links).unwrap();
+    let written = String::from_utf8(out).unwrap();
+    assert!(written.contains("\u{1b}]8;;https://help.example.test/wifi\u{1b}\\"));
+    // `o` copies links in turn: the hostile ones are not among them.
+    h.key(KeyCode::Char('j'));
+    let copied: Vec<Effect> = (0..3).flat_map(|_| h.key(KeyCode::Char('o'))).collect();
+    assert_eq!(
+        copied,
+        vec![
+            Effect::Copy("https://help.example.test/wifi".into()),
+            Effect::Copy("http://127.0.0.1:9/t/other/5".into()),
+            Effect::Copy("mailto:help@example.test".into()),
+        ]
+    );
+    // A dialog over the pane: nothing is printed over it.
+    h.key(KeyCode::Char('?'));
+    assert!(modterm::tui::visible_hyperlinks(&h.app, area).is_empty());
+}
+
+#[test]
+fn copying_a_link_cleans_a_hostile_name_first() {
+    let mut hostile = topic_summary(11, "Router", 50, 1);
+    hostile.slug = "x\u{1b}]0;pwned\u{7}".into();
+    let mut h = Harness::with_topics(Role::Moderator, vec![hostile], None);
+    let effects = h.key(KeyCode::Char('y'));
+    let [Effect::Copy(text)] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    assert!(!text.chars().any(char::is_control), "{text:?}");
+    assert!(text.starts_with("http://127.0.0.1:9/t/"), "{text}");
+}
+
+// ---- help, palette, message log --------------------------------------------------------------
+
+#[test]
+fn help_lists_the_panes_own_actions_first_and_scrolls() {
+    let mut h = Harness::new(Role::Moderator);
+    h.open_thread();
+    h.key(KeyCode::Char('?'));
+    let screen = h.screen(120, 40);
+    // At 120x40 the thread help shows every moderation key of the thread.
+    for key in [
+        "r ", "Q ", "a ", "A ", "m ", "M ", "Space ", "b ", "p ", "V ",
+    ] {
+        assert!(
+            screen.lines().any(|l| l.contains(&format!("║  {key}"))),
+            "{key:?} missing:\n{screen}"
+        );
+    }
+    let own = screen.find("thread · moderation").expect("grouped");
+    let global = screen
+        .find("everywhere · navigation")
+        .expect("then everywhere");
+    assert!(own < global);
+    insta::assert_snapshot!("help_thread_120x40", screen);
+    // It scrolls: j, Down, PageDown, End; and / searches it.
+    for key in [
+        KeyCode::Char('j'),
+        KeyCode::Down,
+        KeyCode::PageDown,
+        KeyCode::End,
+    ] {
+        let before = h.screen(120, 40);
+        h.key(key);
+        assert!(h.app.overlay.is_some());
+        assert_ne!(before, h.screen(120, 40), "{key:?} scrolls");
+        h.key(KeyCode::Home);
+    }
+    h.key(KeyCode::Char('/'));
+    h.chars("badge");
+    let found = h.screen(120, 40);
+    assert!(found.contains("Award a badge"), "{found}");
+    assert!(!found.contains("Move down"), "{found}");
+    h.key(KeyCode::Esc);
     h.key(KeyCode::Esc);
     assert!(h.app.overlay.is_none());
 }
 
 #[test]
-fn palette_runs_an_action_by_fuzzy_name() {
+fn palette_runs_an_action_by_fuzzy_name_and_shows_its_key() {
     let mut h = Harness::new(Role::Moderator);
     h.key(KeyCode::Char(':'));
     h.chars("view unsol");
@@ -256,150 +482,281 @@ fn palette_runs_an_action_by_fuzzy_name() {
         matches!(effects.as_slice(), [Effect::LoadTopics { view: 1, .. }]),
         "{effects:?}"
     );
+    h.key(KeyCode::Char(':'));
+    h.chars("refr");
+    let screen = h.screen(120, 40);
+    assert!(
+        screen.contains("refresh") && screen.contains("R · Refresh"),
+        "{screen}"
+    );
 }
 
 #[test]
-fn moving_and_sequences_follow_the_keymap() {
+fn long_messages_are_never_cut_off_unread() {
     let mut h = Harness::new(Role::Moderator);
-    h.key(KeyCode::Char('j'));
-    h.key(KeyCode::Char('j'));
-    assert_eq!(h.app.selected, 2);
-    h.key(KeyCode::Char('g'));
-    assert_eq!(h.app.pending_keys.len(), 1, "g waits for the next key");
-    h.key(KeyCode::Char('g'));
-    assert_eq!(h.app.selected, 0);
-    h.key(KeyCode::Char('G'));
-    assert_eq!(h.app.selected, 2);
+    h.app.set_status(
+        "reply not sent, draft kept: rejected by the server: Body is too short (minimum is 20 characters)",
+        modterm::tui::Level::Error,
+    );
+    let narrow = h.screen(80, 24);
+    let bar = narrow.lines().nth(23).unwrap();
+    assert!(bar.contains("g m"), "the bar says where the rest is: {bar}");
+    h.keys("g m");
+    assert!(matches!(h.app.overlay, Some(Overlay::Messages { .. })));
+    let log = h.screen(80, 24);
+    let flat: String = log
+        .lines()
+        .map(|l| l.trim_matches(|c| c == '║' || c == ' '))
+        .collect();
+    assert!(flat.contains("(minimum is 20 characters)"), "{log}");
+    insta::assert_snapshot!("messages_80x24", log);
 }
 
-#[test]
-fn filter_narrows_the_queue_as_you_type() {
-    let mut h = Harness::new(Role::Moderator);
-    h.key(KeyCode::Char('/'));
-    h.chars("esim");
-    assert_eq!(h.app.visible_topics().len(), 1);
-    h.key(KeyCode::Esc);
-    assert_eq!(h.app.visible_topics().len(), 3);
-}
+// ---- replying -------------------------------------------------------------------------------
 
 #[test]
-fn reply_is_confirmed_then_sent_and_the_topic_leaves_unanswered() {
+fn reply_flow_confirms_once_then_the_new_post_is_selected_and_accepting_it_is_one_key() {
     let mut h = Harness::new(Role::Moderator);
+    h.app.update(Msg::LiveState(LiveState::Live));
     h.open_thread();
     h.key(KeyCode::Char('r'));
     assert_eq!(h.app.focus, Pane::Composer);
-    h.app.update(Msg::Term(Event::Paste(
-        "Try a 5 GHz channel.\nThen reboot.".into(),
-    )));
+    let effects = h.paste("Try a 5 GHz channel.\nThen reboot the router and tell us.");
+    assert!(effects.is_empty(), "drafts are written as effects, later");
     assert_eq!(
         h.app.composer.as_ref().unwrap().text(),
-        "Try a 5 GHz channel.\nThen reboot.",
+        "Try a 5 GHz channel.\nThen reboot the router and tell us.",
         "paste inserted whole, newline did not send"
     );
-    // The draft is on disk already.
-    assert!(h.app.config.drafts.load("http://127.0.0.1:9", 11).is_some());
-    let send = h
-        .app
-        .config
-        .keymap
-        .keys_for(modterm::config::Mode::Composer, "send_reply")
-        .unwrap();
-    let mut effects = Vec::new();
-    for key in send.split(' ') {
-        let event = modterm::config::parse_key(key).unwrap();
-        effects.extend(h.app.update(Msg::Term(Event::Key(event))));
-    }
-    assert_eq!(
-        effects,
-        vec![Effect::CheckBeforeSend { topic_id: 11 }],
-        "the guard looks at the topic before anything is sent"
-    );
-    h.app.update(Msg::SendCheck {
-        topic_id: 11,
-        result: Ok((topic(), vec![])),
-    });
+    // The live feed answers: the guard knows of new posts itself, no request.
+    let effects = h.keys("C-x C-y");
+    assert!(effects.is_empty(), "{effects:?}");
     let screen = h.screen(120, 40);
     assert!(
-        screen.contains("Router drops Wi-Fi every evening"),
+        screen.contains("Post to «Router drops Wi-Fi every evening» to the topic"),
         "{screen}"
     );
     insta::assert_snapshot!("confirm_reply_120x40", screen);
     let effects = h.key(KeyCode::Char('y'));
-    let Some(Effect::SendReply { op, reply }) = effects.first().cloned() else {
-        panic!("expected a send: {effects:?}");
+    // The journal first (the draft marked as sending), then the write.
+    let Some(Effect::SaveDraft(journal)) = effects.first() else {
+        panic!("{effects:?}");
     };
-    assert_eq!(reply.topic_id, 11);
-    // The server accepts: draft removed, topic leaves the unanswered view.
-    let mut accepted = post(103, 3, "mod_anna", "<p>x</p>");
-    accepted.topic_id = 11;
-    h.app.update(Msg::OpDone {
-        op,
-        outcome: OpOutcome::Replied {
-            topic_id: 11,
-            result: Ok(accepted),
-        },
-    });
+    assert!(journal.pending_send.is_some());
+    let (op, write) = Harness::write_of::<SendReply>(&effects);
+    assert_eq!(write.topic_id, TopicId::from(11));
+    let mut mine = post(103, 3, "mod_anna", "<p>Try a 5 GHz channel.</p>");
+    mine.can_accept_answer = true;
+    let effects = h.land(op, write, Ok(Sent::Posted(mine)));
+    assert_eq!(
+        effects,
+        vec![Effect::DeleteDraft {
+            site: "demo".into(),
+            topic_id: TopicId::from(11)
+        }]
+    );
     assert!(h.app.composer.is_none());
-    assert!(h.app.config.drafts.load("http://127.0.0.1:9", 11).is_none());
-    assert!(h.app.views[0].topics.iter().all(|t| t.id != 11));
+    assert_eq!(h.app.focus, Pane::Thread);
+    assert_eq!(
+        h.app.selected_post().map(|p| p.post_number),
+        Some(3),
+        "the new post is selected"
+    );
+    assert!(
+        !h.visible_ids().contains(&"11".to_string()),
+        "answered: left the unanswered view"
+    );
+    // Accept it: one key, no dialog, and an undo.
+    let effects = h.key(KeyCode::Char('a'));
+    assert!(h.app.overlay.is_none());
+    let (op, accept) = Harness::write_of::<SetSolution>(&effects);
+    assert!(accept.accept && accept.post_id == PostId::from(103));
+    h.land(
+        op,
+        accept,
+        Ok(SolutionChanged {
+            post_id: PostId::from(103),
+            accepted: true,
+        }),
+    );
+    assert!(h.app.selected_post().unwrap().accepted_answer);
+    assert!(h.screen(120, 40).contains("u undoes"));
+    let effects = h.key(KeyCode::Char('u'));
+    let (_, undo) = Harness::write_of::<SetSolution>(&effects);
+    assert!(
+        !undo.accept && undo.post_id == PostId::from(103),
+        "{undo:?}"
+    );
 }
 
 #[test]
-fn a_failed_reply_keeps_the_draft_and_the_composer() {
+fn the_composer_wraps_counts_and_refuses_too_short_replies() {
     let mut h = Harness::new(Role::Moderator);
     h.open_thread();
     h.key(KeyCode::Char('r'));
-    h.app.update(Msg::Term(Event::Paste(
-        "A reply long enough to be accepted.".into(),
-    )));
-    h.app.update(Msg::Run(
-        modterm::config::Command::parse("send_reply").unwrap(),
-    ));
-    h.app.update(Msg::SendCheck {
-        topic_id: 11,
-        result: Ok((topic(), vec![])),
-    });
-    let effects = h.key(KeyCode::Enter);
-    let Some(Effect::SendReply { op, .. }) = effects.first().cloned() else {
-        panic!("expected a send: {effects:?}");
-    };
-    h.app.update(Msg::OpDone {
-        op,
-        outcome: OpOutcome::Replied {
-            topic_id: 11,
-            result: Err(BackendError::Server {
-                status: 503,
-                message: "Service Unavailable".into(),
-            }),
-        },
-    });
-    assert!(h.app.composer.is_some());
-    assert_eq!(
-        h.app
-            .config
-            .drafts
-            .load("http://127.0.0.1:9", 11)
-            .unwrap()
-            .text,
-        "A reply long enough to be accepted."
+    h.chars("Thanks!");
+    let screen = h.screen(120, 40);
+    assert!(screen.contains("7/20+ chars"), "{screen}");
+    let effects = h.keys("C-x C-y");
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(h.app.overlay.is_none(), "refused before any dialog");
+    assert!(
+        h.status().contains("too short: 7 of at least 20"),
+        "{}",
+        h.status()
     );
-    let (status, _) = h.app.status.clone().unwrap();
-    assert!(status.contains("draft kept"), "{status}");
+    // A long line wraps instead of scrolling sideways.
+    h.chars(" The router's firmware update from last week changed the default channel width, which explains the evening drops.");
+    let screen = h.screen(100, 30);
+    assert!(
+        screen.contains("evening drops."),
+        "the end of the line is in sight:\n{screen}"
+    );
 }
+
+#[test]
+fn drafts_are_written_as_debounced_effects() {
+    let mut h = Harness::new(Role::Moderator);
+    h.open_thread();
+    h.key(KeyCode::Char('r'));
+    assert!(h.chars("Half a reply").is_empty());
+    assert!(
+        h.app
+            .update(Msg::Tick)
+            .iter()
+            .all(|e| !matches!(e, Effect::SaveDraft(_))),
+        "not yet"
+    );
+    h.app.composer.as_mut().unwrap().draft_due = Some(Instant::now() - StdDuration::from_millis(1));
+    let effects = h.app.update(Msg::Tick);
+    let [Effect::SaveDraft(d)] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(d.text, "Half a reply");
+    assert_eq!(d.site, "demo", "keyed to the demo site, not its port");
+    // Quitting writes what is due at once.
+    h.chars(" and more");
+    let effects = run(&mut h, "quit");
+    assert!(
+        matches!(effects.first(), Some(Effect::SaveDraft(d)) if d.text == "Half a reply and more"),
+        "{effects:?}"
+    );
+    assert_eq!(effects.last(), Some(&Effect::Quit));
+}
+
+#[test]
+fn a_failed_reply_keeps_the_draft_and_a_lost_answer_is_checked_first() {
+    let mut h = Harness::new(Role::Moderator);
+    h.app.update(Msg::LiveState(LiveState::Live));
+    h.open_thread();
+    h.key(KeyCode::Char('r'));
+    h.paste("A reply long enough to be accepted.");
+    run(&mut h, "send_reply");
+    let (op, write) = Harness::write_of::<SendReply>(&h.key(KeyCode::Enter));
+    let effects = h.land(
+        op,
+        write.clone(),
+        Err(BackendError::Invalid(vec!["Body seems unclear".into()])),
+    );
+    let [Effect::SaveDraft(d)] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    assert!(d.pending_send.is_none() && d.text == "A reply long enough to be accepted.");
+    assert!(h.status().contains("draft kept") && h.status().contains("Body seems unclear"));
+    assert!(h.app.composer.as_ref().unwrap().editable());
+    // No answer at all: it may be on the server. Ask before offering the draft again.
+    run(&mut h, "send_reply");
+    let (op, write) = Harness::write_of::<SendReply>(&h.key(KeyCode::Enter));
+    let effects = h.land(
+        op,
+        write,
+        Err(BackendError::Network("the connection dropped".into())),
+    );
+    assert_eq!(
+        effects,
+        vec![Effect::CheckSent {
+            topic_id: TopicId::from(11),
+            raw: "A reply long enough to be accepted.".into()
+        }]
+    );
+    assert!(
+        !h.app.composer.as_ref().unwrap().editable(),
+        "locked until the server says"
+    );
+    assert!(run(&mut h, "send_reply").is_empty());
+    // It was posted: the draft goes, nothing is offered twice.
+    let effects = h.app.update(Msg::SentCheck {
+        topic_id: TopicId::from(11),
+        result: Ok(Some(post(
+            103,
+            3,
+            "mod_anna",
+            "<p>A reply long enough to be accepted.</p>",
+        ))),
+    });
+    assert_eq!(
+        effects,
+        vec![Effect::DeleteDraft {
+            site: "demo".into(),
+            topic_id: TopicId::from(11)
+        }]
+    );
+    assert!(h.app.composer.is_none());
+    assert!(h.status().contains("already posted"), "{}", h.status());
+}
+
+#[test]
+fn stale_reply_guard_asks_and_keeps_the_draft() {
+    let mut h = Harness::new(Role::Moderator);
+    h.open_thread();
+    h.key(KeyCode::Char('r'));
+    h.paste("Have you tried another channel yet?");
+    // Without a live feed the guard looks at the topic once.
+    let effects = run(&mut h, "send_reply");
+    assert_eq!(effects, vec![Effect::CheckBeforeSend(TopicId::from(11))]);
+    let mut now_topic = topic();
+    now_topic.posts.push(post(
+        104,
+        3,
+        "leader_luca",
+        "<p>Channel 11 fixed it for me.</p>",
+    ));
+    let effects = h.app.update(Msg::SendCheck {
+        topic_id: TopicId::from(11),
+        result: Ok((now_topic, vec!["helper_hugo".into(), "mod_anna".into()])),
+    });
+    assert!(effects.is_empty());
+    assert!(matches!(h.app.overlay, Some(Overlay::Stale { .. })));
+    let screen = h.screen(120, 40);
+    assert!(screen.contains("#3 by leader_luca"), "{screen}");
+    assert!(screen.contains("replying now: helper_hugo"), "{screen}");
+    assert!(
+        !screen.contains("helper_hugo, mod_anna"),
+        "never lists oneself"
+    );
+    // Keep as draft: nothing is sent, the text goes to disk.
+    let effects = h.key(KeyCode::Char('d'));
+    let [Effect::SaveDraft(d)] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(d.text, "Have you tried another channel yet?");
+    assert!(h.app.composer.is_none());
+}
+
+// ---- moderation flows -----------------------------------------------------------------------
 
 #[test]
 fn rights_gate_the_actions() {
     // A member may not move or award: the keys explain and nothing is sent.
     let mut h = Harness::new(Role::Member);
     h.open_thread();
-    let effects = h.key(KeyCode::Char('b'));
-    assert!(effects.is_empty());
-    assert!(h.app.status.clone().unwrap().0.contains("only staff"));
+    assert!(h.key(KeyCode::Char('b')).is_empty());
+    assert!(h.status().contains("only staff"));
     // A leader may move posts but not award badges.
     let mut h = Harness::new(Role::Leader);
     h.open_thread();
     h.key(KeyCode::Char('m'));
-    assert!(matches!(h.app.overlay, Some(Overlay::Picker { .. })));
+    assert!(matches!(h.app.overlay, Some(Overlay::Picker(_))));
     h.key(KeyCode::Esc);
     h.key(KeyCode::Char('b'));
     assert!(h.app.overlay.is_none());
@@ -409,52 +766,205 @@ fn rights_gate_the_actions() {
 fn accept_needs_the_servers_permission_on_the_post() {
     let mut h = Harness::new(Role::Moderator);
     h.open_thread();
-    // Post #1 cannot be accepted: explained, no dialog.
-    h.key(KeyCode::Char('a'));
-    assert!(h.app.overlay.is_none());
-    // Post #2 can.
+    // Post #1 cannot be accepted: explained, nothing sent.
+    assert!(h.key(KeyCode::Char('a')).is_empty());
+    assert!(h.status().contains("opening post"), "{}", h.status());
     h.key(KeyCode::Char('j'));
-    h.key(KeyCode::Char('a'));
-    assert!(matches!(h.app.overlay, Some(Overlay::Confirm { .. })));
-    let effects = h.key(KeyCode::Char('y'));
+    let effects = h.key(KeyCode::Char('a'));
+    let (_, w) = Harness::write_of::<SetSolution>(&effects);
+    assert!(w.accept && w.post_id == PostId::from(102));
+}
+
+#[test]
+fn move_posts_offers_a_new_topic_from_the_typed_title_in_the_source_category() {
+    let mut h = Harness::new(Role::Moderator);
+    h.open_thread();
+    h.key(KeyCode::Char('j'));
+    h.key(KeyCode::Char('V'));
+    h.key(KeyCode::Char('m'));
+    h.chars("Channel width");
+    let screen = h.screen(120, 40);
+    assert!(screen.contains("▶ New topic: «Channel width»"), "{screen}");
+    insta::assert_snapshot!("move_posts_picker_120x40", screen);
+    // Too short for the site: asked again, with the reason.
+    h.key(KeyCode::Enter);
+    assert!(matches!(h.app.overlay, Some(Overlay::Prompt(_))));
+    assert!(h.screen(120, 40).contains("at least 15 characters"));
+    h.chars(" and evening drops");
+    h.key(KeyCode::Enter);
+    let screen = h.screen(120, 40);
     assert!(
-        matches!(
-            effects.as_slice(),
-            [Effect::SetSolution {
-                post_id: 102,
-                accept: true,
-                ..
-            }]
-        ),
-        "{effects:?}"
+        screen.contains("Move 1 post(s) (#2) out of «Router drops Wi-Fi every evening»"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("in Broadband & Wi-Fi"),
+        "the source's category, not the first: {screen}"
+    );
+    let (_, w) = Harness::write_of::<MovePosts>(&h.key(KeyCode::Char('y')));
+    assert_eq!(
+        w.to,
+        MoveDestination::NewTopic {
+            title: "Channel width and evening drops".into(),
+            category_id: Some(CategoryId::from(1)),
+        }
+    );
+    assert_eq!(w.posts, [PostId::from(102)]);
+}
+
+#[test]
+fn move_topic_never_offers_its_own_category_and_runs_at_once_with_an_undo() {
+    let mut h = Harness::new(Role::Moderator);
+    h.key(KeyCode::Char('m'));
+    let Some(Overlay::Picker(p)) = &h.app.overlay else {
+        panic!("picker");
+    };
+    let labels: Vec<&str> = p.items.iter().map(|i| i.label.as_str()).collect();
+    assert_eq!(
+        labels,
+        ["Billing", "Mobile"],
+        "not Broadband & Wi-Fi, where it is"
+    );
+    h.chars("mob");
+    let effects = h.key(KeyCode::Enter);
+    let (op, w) = Harness::write_of::<MoveTopic>(&effects);
+    assert_eq!(w.category_id, CategoryId::from(3));
+    assert!(h.app.overlay.is_none(), "reversible: no confirmation");
+    h.land(
+        op,
+        w,
+        Ok(modterm::actions::move_topic::TopicMoved {
+            topic_id: TopicId::from(11),
+            category_id: CategoryId::from(3),
+        }),
+    );
+    assert!(h.screen(120, 40).contains("u undoes"));
+    let (_, back) = Harness::write_of::<MoveTopic>(&h.key(KeyCode::Char('u')));
+    assert_eq!(back.category_id, CategoryId::from(1));
+    // Recently used comes first next time.
+    h.key(KeyCode::Char('j'));
+    h.key(KeyCode::Char('m'));
+    let Some(Overlay::Picker(p)) = &h.app.overlay else {
+        panic!("picker");
+    };
+    assert_eq!(p.items[0].label, "Mobile");
+}
+
+#[test]
+fn badges_start_unchosen_and_held_ones_are_not_offered() {
+    let mut h = Harness::new(Role::Moderator);
+    h.open_thread();
+    h.key(KeyCode::Char('j'));
+    let effects = h.key(KeyCode::Char('b'));
+    assert!(effects.contains(&Effect::LoadBadges));
+    assert!(effects.contains(&Effect::LoadBoard {
+        username: "helper_hugo".into(),
+        parts: vec![BoardPart::Badges]
+    }));
+    h.app.update(Msg::Badges(Ok(vec![
+        badge(1, "Great Answer", BadgeType::Gold, false),
+        badge(2, "Helpful", BadgeType::Silver, false),
+        badge(3, "Thanks", BadgeType::Bronze, true),
+    ])));
+    // Enter on an untouched picker grants nothing.
+    assert!(h.key(KeyCode::Enter).is_empty());
+    assert!(matches!(h.app.overlay, Some(Overlay::Picker(_))));
+    // The member's badges arrive: a once-only badge held is shown, not offered.
+    h.app.update(Msg::BoardPart {
+        username: "helper_hugo".into(),
+        part: BoardPart::Badges,
+        result: Ok(BoardData::Badges(vec![GrantedBadge {
+            badge: badge(2, "Helpful", BadgeType::Silver, false),
+            granted_at: now() - Duration::days(3),
+            granted_by: Some("mod_ben".into()),
+            topic_id: None,
+            post_number: None,
+            count: 1,
+        }])),
+    });
+    let screen = h.screen(120, 40);
+    assert!(screen.contains("held · silver"), "{screen}");
+    insta::assert_snapshot!("badge_picker_120x40", screen);
+    h.chars("helpful");
+    assert!(h.key(KeyCode::Enter).is_empty());
+    assert!(h.status().contains("holds it already"), "{}", h.status());
+    h.key_mod(KeyCode::Char('u'), KeyModifiers::CONTROL);
+    h.chars("thanks");
+    h.key(KeyCode::Enter);
+    let screen = h.screen(120, 40);
+    assert!(
+        screen.contains("Award «Thanks» (bronze) to helper_hugo"),
+        "{screen}"
+    );
+    let (_, w) = Harness::write_of::<AwardBadge>(&h.key(KeyCode::Char('y')));
+    assert_eq!(w.award.badge_id, BadgeId::from(3));
+    assert_eq!(
+        w.award.reason.as_deref(),
+        Some("http://127.0.0.1:9/t/router-drops-wi-fi-every-evening/11/2")
     );
 }
 
 #[test]
-fn profile_board_shows_each_part_state() {
+fn an_award_on_ones_own_post_goes_to_the_member_who_asked() {
+    let mut h = Harness::new(Role::Moderator);
+    h.open_thread();
+    let mut t = topic();
+    t.posts.push(post(103, 3, "mod_anna", "<p>my answer</p>"));
+    h.app.update(Msg::Topic {
+        id: TopicId::from(11),
+        result: Ok(t),
+    });
+    h.key(KeyCode::Char('G'));
+    assert_eq!(h.app.selected_post().unwrap().author.username, "mod_anna");
+    let effects = h.key(KeyCode::Char('b'));
+    assert!(
+        effects.contains(&Effect::LoadBoard {
+            username: "member11".into(),
+            parts: vec![BoardPart::Badges]
+        }),
+        "{effects:?}"
+    );
+}
+
+// ---- the profile board ----------------------------------------------------------------------
+
+fn member() -> Member {
+    Member {
+        id: UserId::from(11),
+        username: "member11".into(),
+        name: Some("Mia Member".into()),
+        title: Some("Fibre whisperer".into()),
+        role: Role::Member,
+        rank: Some("member".into()),
+        created_at: Some(now() - Duration::days(400)),
+        last_seen_at: Some(now() - Duration::minutes(3)),
+        last_posted_at: Some(now() - Duration::minutes(50)),
+        primary_group: Some("helpers".into()),
+        badge_count: 3,
+        suspended_till: None,
+        silenced_till: None,
+        profile_url: format!("{SITE}/u/member11"),
+    }
+}
+
+#[test]
+fn profile_board_loads_what_it_shows_and_chat_on_demand() {
     let mut h = Harness::new(Role::Moderator);
     h.open_thread();
     let effects = h.key(KeyCode::Char('p'));
-    assert_eq!(effects, vec![Effect::LoadBoard("member11".into())]);
+    let [Effect::LoadBoard { username, parts }] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(username, "member11");
+    assert!(
+        !parts.contains(&BoardPart::Chat),
+        "chat reads every channel: on demand"
+    );
+    assert!(!parts.contains(&BoardPart::PendingReviews));
     h.app.update(Msg::BoardPart {
         username: "member11".into(),
         part: BoardPart::Identity,
-        result: Ok(BoardData::Identity(Member {
-            id: 11,
-            username: "member11".into(),
-            name: Some("Mia Member".into()),
-            title: None,
-            role: Role::Member,
-            trust_level: 2,
-            created_at: Some(now() - Duration::days(400)),
-            last_seen_at: Some(now() - Duration::minutes(3)),
-            last_posted_at: None,
-            primary_group: None,
-            badge_count: 1,
-            suspended_till: None,
-            silenced_till: None,
-            profile_url: "http://127.0.0.1:9/u/member11".into(),
-        })),
+        result: Ok(BoardData::Identity(member())),
     });
     h.app.update(Msg::BoardPart {
         username: "member11".into(),
@@ -465,7 +975,7 @@ fn profile_board_shows_each_part_state() {
     });
     h.app.update(Msg::BoardPart {
         username: "member11".into(),
-        part: BoardPart::Chat,
+        part: BoardPart::Stats,
         result: Err(BackendError::Server {
             status: 500,
             message: "boom".into(),
@@ -477,89 +987,24 @@ fn profile_board_shows_each_part_state() {
         screen.contains("private messages are visible to admins only"),
         "{screen}"
     );
-    assert!(screen.contains("failed"));
+    assert!(screen.contains("stats: failed"), "{screen}");
+    assert!(screen.contains("chat: not loaded"), "{screen}");
     insta::assert_snapshot!("profile_partial_120x40", screen);
-}
-
-#[test]
-fn stale_reply_guard_asks_and_keeps_the_draft() {
-    let mut h = Harness::new(Role::Moderator);
-    h.open_thread();
-    h.key(KeyCode::Char('r'));
-    h.app.update(Msg::Term(Event::Paste(
-        "Have you tried another channel yet?".into(),
-    )));
-    let effects = h.app.update(Msg::Run(
-        modterm::config::Command::parse("send_reply").unwrap(),
-    ));
-    assert_eq!(effects, vec![Effect::CheckBeforeSend { topic_id: 11 }]);
-    // Meanwhile a colleague answered and another is writing.
-    let mut now_topic = topic();
-    now_topic.posts.push(post(
-        104,
-        3,
-        "leader_luca",
-        "<p>Channel 11 fixed it for me.</p>",
-    ));
-    let effects = h.app.update(Msg::SendCheck {
-        topic_id: 11,
-        result: Ok((now_topic, vec!["helper_hugo".into(), "mod_anna".into()])),
-    });
-    assert!(effects.is_empty());
-    assert!(matches!(h.app.overlay, Some(Overlay::Stale { .. })));
-    let screen = h.screen(120, 40);
-    assert!(screen.contains("#3 by leader_luca"), "{screen}");
-    assert!(screen.contains("replying now: helper_hugo"), "{screen}");
-    assert!(
-        !screen.contains("replying now: helper_hugo, mod_anna"),
-        "never lists oneself"
-    );
-    // Keep as draft: nothing is sent, the text is on disk.
-    let effects = h.key(KeyCode::Char('d'));
-    assert!(effects.is_empty(), "{effects:?}");
-    assert!(h.app.composer.is_none());
+    // Cycling to the chat channel loads it.
+    let mut loaded = Vec::new();
+    for _ in 0..4 {
+        loaded.extend(h.key(KeyCode::Char('c')));
+    }
     assert_eq!(
-        h.app
-            .config
-            .drafts
-            .load("http://127.0.0.1:9", 11)
-            .unwrap()
-            .text,
-        "Have you tried another channel yet?"
+        loaded,
+        vec![Effect::LoadBoard {
+            username: "member11".into(),
+            parts: vec![BoardPart::Chat]
+        }]
     );
 }
 
-#[test]
-fn live_events_refresh_views_and_show_who_is_replying() {
-    let mut h = Harness::new(Role::Moderator);
-    h.open_thread();
-    let effects = h.app.update(Msg::Live(vec![
-        LiveEvent::TopicListChanged {
-            topic_id: Some(99),
-            reason: "new_topic".into(),
-        },
-        LiveEvent::Replying {
-            topic_id: 11,
-            usernames: vec!["leader_luca".into()],
-        },
-    ]));
-    assert!(
-        effects
-            .iter()
-            .any(|e| matches!(e, Effect::LoadTopics { view: 0, .. })),
-        "{effects:?}"
-    );
-    let screen = h.screen(120, 40);
-    assert!(screen.contains("leader_luca replying"), "{screen}");
-    let effects = h.app.update(Msg::Live(vec![LiveEvent::TopicChanged {
-        topic_id: 11,
-        post_number: Some(3),
-        reason: "created".into(),
-    }]));
-    assert!(effects.contains(&Effect::LoadTopic(11)), "{effects:?}");
-}
-
-/// A board with every part loaded, as the sandbox's member_mia might have it.
+/// A board with every part loaded.
 fn full_board(h: &mut Harness) {
     let user = "member11";
     let at = |minutes: i64| now() - Duration::minutes(minutes);
@@ -569,45 +1014,19 @@ fn full_board(h: &mut Harness) {
         action: action.into(),
         title: title.into(),
         excerpt: "short excerpt".into(),
-        topic_id: Some(11),
+        topic_id: Some(TopicId::from(11)),
         post_number: Some(2),
     };
-    let badge = |id, name: &str, kind| GrantedBadge {
-        badge: Badge {
-            id,
-            name: name.into(),
-            description: String::new(),
-            badge_type: kind,
-            grant_count: 3,
-            manually_grantable: true,
-            enabled: true,
-        },
+    let granted = |id: u64, name: &str, kind| GrantedBadge {
+        badge: badge(id, name, kind, false),
         granted_at: at(600 * id as i64),
         granted_by: Some("mod_anna".into()),
-        topic_id: Some(11),
+        topic_id: Some(TopicId::from(11)),
         post_number: Some(2),
         count: 1,
     };
     let parts = vec![
-        (
-            BoardPart::Identity,
-            BoardData::Identity(Member {
-                id: 11,
-                username: user.into(),
-                name: Some("Mia Member".into()),
-                title: Some("Fibre whisperer".into()),
-                role: Role::Member,
-                trust_level: 2,
-                created_at: Some(at(60 * 24 * 400)),
-                last_seen_at: Some(at(3)),
-                last_posted_at: Some(at(50)),
-                primary_group: Some("helpers".into()),
-                badge_count: 3,
-                suspended_till: None,
-                silenced_till: None,
-                profile_url: "http://127.0.0.1:9/u/member11".into(),
-            }),
-        ),
+        (BoardPart::Identity, BoardData::Identity(member())),
         (
             BoardPart::Stats,
             BoardData::Stats(MemberStats {
@@ -619,15 +1038,15 @@ fn full_board(h: &mut Harness) {
                 days_visited: 300,
                 time_read_secs: 36_000,
                 posts_read: 5000,
-                rank: None,
+                likes_rank: None,
             }),
         ),
         (
             BoardPart::Badges,
             BoardData::Badges(vec![
-                badge(1, "Great Answer", BadgeType::Gold),
-                badge(2, "Helpful", BadgeType::Silver),
-                badge(3, "First Reply", BadgeType::Bronze),
+                granted(1, "Great Answer", BadgeType::Gold),
+                granted(2, "Helpful", BadgeType::Silver),
+                granted(3, "First Reply", BadgeType::Bronze),
             ]),
         ),
         (
@@ -664,9 +1083,9 @@ fn full_board(h: &mut Harness) {
                     provider: "twitter".into(),
                     uid: "mia_on_x".into(),
                 }],
-                pending_reviews: vec![],
             }),
         ),
+        (BoardPart::PendingReviews, BoardData::Reviews(vec![])),
     ];
     for (part, data) in parts {
         h.app.update(Msg::BoardPart {
@@ -675,6 +1094,11 @@ fn full_board(h: &mut Harness) {
             result: Ok(data),
         });
     }
+    h.app.update(Msg::BoardPart {
+        username: user.into(),
+        part: BoardPart::LinkedChannels,
+        result: Err(BackendError::Unsupported("no social channels".into())),
+    });
 }
 
 #[test]
@@ -683,65 +1107,102 @@ fn full_profile_board_at_120x40_and_80x24() {
     h.open_thread();
     h.key(KeyCode::Char('p'));
     full_board(&mut h);
-    // The full-screen board (z on the profile).
     h.key(KeyCode::Char('z'));
     let wide = h.screen(120, 40);
     assert!(wide.contains("★ 128 stars"), "{wide}");
     assert!(wide.contains("Great Answer"));
     assert!(wide.contains("linked: twitter: mia_on_x"), "{wide}");
+    assert!(
+        !wide.contains("social channels"),
+        "a part the platform lacks is not shown"
+    );
     // The timeline is merged across channels, newest first.
     let chat = wide.find("#general").unwrap();
     let pm = wide.find("About my contract").unwrap();
     let forum = wide.find("Router drops Wi-Fi").unwrap();
     assert!(chat < pm && pm < forum, "{wide}");
     insta::assert_snapshot!("profile_full_120x40", wide);
-    // At 80x24 the focused pane has the screen.
     let narrow = h.screen(80, 24);
     assert!(narrow.contains("★ 128 stars"), "{narrow}");
     insta::assert_snapshot!("profile_full_80x24", narrow);
-    // `c` filters the timeline by channel.
-    h.app.update(Msg::Run(
-        modterm::config::Command::parse("board_channel").unwrap(),
-    ));
+    run(&mut h, "board_channel");
     let filtered = h.screen(120, 40);
     assert!(filtered.contains("Timeline · forum"), "{filtered}");
     assert!(!filtered.contains("#general"));
 }
 
+// ---- robustness -----------------------------------------------------------------------------
+
+/// The first arrow key in a popup once ended the console. Every overlay, every navigation key,
+/// at three sizes, and the selection still moves.
 #[test]
-fn urls_in_the_thread_become_osc8_hyperlinks_at_their_place_on_screen() {
-    let mut h = Harness::new(Role::Moderator);
-    h.key(KeyCode::Enter);
-    let mut linked = topic();
-    linked.posts[1].cooked =
-        "<p>See <a href=\"https://help.example.test/wifi\">the Wi-Fi guide</a>.</p>".into();
-    h.app.update(Msg::Topic {
-        id: 11,
-        result: Ok(linked),
-    });
-    let screen = h.screen(120, 40);
-    let links = modterm::tui::visible_hyperlinks(&h.app, ratatui::layout::Rect::new(0, 0, 120, 40));
-    assert_eq!(links.len(), 1, "{links:?}");
-    let link = &links[0];
-    assert_eq!(link.url, "https://help.example.test/wifi");
-    // The hyperlink is printed exactly over the URL the frame shows.
-    let row = screen.lines().nth(link.y as usize).unwrap();
-    let shown: String = row
-        .chars()
-        .skip(link.x as usize)
-        .take(link.text.chars().count())
-        .collect();
-    assert_eq!(shown, link.text);
-    let mut out = Vec::new();
-    modterm::tui::write_hyperlinks(&mut out, &links).unwrap();
-    let written = String::from_utf8(out).unwrap();
-    assert!(written.contains("\u{1b}]8;;https://help.example.test/wifi\u{1b}\\"));
-    // A dialog over the pane: nothing is printed over it.
-    h.key(KeyCode::Char('?'));
-    assert!(
-        modterm::tui::visible_hyperlinks(&h.app, ratatui::layout::Rect::new(0, 0, 120, 40))
-            .is_empty()
-    );
+fn navigation_keys_move_through_every_overlay() {
+    let nav = [
+        (KeyCode::Down, KeyModifiers::NONE),
+        (KeyCode::Up, KeyModifiers::NONE),
+        (KeyCode::Char('n'), KeyModifiers::CONTROL),
+        (KeyCode::Char('p'), KeyModifiers::CONTROL),
+        (KeyCode::PageDown, KeyModifiers::NONE),
+        (KeyCode::End, KeyModifiers::NONE),
+        (KeyCode::PageUp, KeyModifiers::NONE),
+        (KeyCode::Home, KeyModifiers::NONE),
+    ];
+    type Opener = (&'static str, fn(&mut Harness));
+    let openers: [Opener; 5] = [
+        ("help", |h| {
+            h.key(KeyCode::Char('?'));
+        }),
+        ("palette", |h| {
+            h.key(KeyCode::Char(':'));
+        }),
+        ("move topic", |h| {
+            h.key(KeyCode::Char('m'));
+        }),
+        ("badge picker", |h| {
+            h.open_thread();
+            h.key(KeyCode::Char('j'));
+            h.key(KeyCode::Char('b'));
+            h.app.update(Msg::Badges(Ok((1..=4)
+                .map(|i| badge(i, &format!("Badge {i}"), BadgeType::Bronze, false))
+                .collect())));
+        }),
+        ("messages", |h| {
+            h.app.set_status("one", modterm::tui::Level::Info);
+            h.app.set_status("two", modterm::tui::Level::Info);
+            h.keys("g m");
+        }),
+    ];
+    for (name, open) in openers {
+        for size in [(120, 40), (80, 24), (20, 6)] {
+            let mut h = Harness::new(Role::Moderator);
+            open(&mut h);
+            assert!(h.app.overlay.is_some(), "{name} did not open");
+            h.screen(size.0, size.1);
+            let selected = |h: &Harness| match &h.app.overlay {
+                Some(Overlay::Palette { selected, .. }) => Some(*selected),
+                Some(Overlay::Picker(p)) => Some(p.selected),
+                _ => None,
+            };
+            let before = selected(&h);
+            h.key(KeyCode::Down);
+            if let Some(before) = before {
+                if name != "badge picker" {
+                    assert_eq!(selected(&h), Some(before + 1), "{name}: Down moves");
+                }
+            }
+            for (code, modifiers) in nav {
+                h.key_mod(code, modifiers);
+                assert!(
+                    h.app.overlay.is_some(),
+                    "{name}: {code:?} closed the overlay"
+                );
+                assert!(h.app.exit.is_none(), "{name}: {code:?} quit");
+                h.screen(size.0, size.1);
+            }
+            h.key(KeyCode::Esc);
+            assert!(h.app.overlay.is_none(), "{name}: Esc closes");
+        }
+    }
 }
 
 #[test]
@@ -758,89 +1219,6 @@ fn tiny_terminals_never_panic() {
         h.screen(w, hgt);
         h.key(KeyCode::Esc);
     }
-}
-
-/// The first arrow key in a popup once ended the console. Every overlay, every navigation key,
-/// and the selection still moves.
-#[test]
-fn navigation_keys_move_through_every_overlay() {
-    let nav = [
-        (KeyCode::Down, KeyModifiers::NONE),
-        (KeyCode::Up, KeyModifiers::NONE),
-        (KeyCode::Char('n'), KeyModifiers::CONTROL),
-        (KeyCode::Char('p'), KeyModifiers::CONTROL),
-        (KeyCode::PageDown, KeyModifiers::NONE),
-        (KeyCode::End, KeyModifiers::NONE),
-        (KeyCode::PageUp, KeyModifiers::NONE),
-        (KeyCode::Home, KeyModifiers::NONE),
-    ];
-    type Opener = (&'static str, fn(&mut Harness));
-    let openers: [Opener; 4] = [
-        ("help", |h| {
-            h.key(KeyCode::Char('?'));
-        }),
-        ("palette", |h| {
-            h.key(KeyCode::Char(':'));
-        }),
-        ("move topic", |h| {
-            h.app.update(Msg::Categories(Ok((1..=5)
-                .map(|i| Category {
-                    id: i,
-                    name: format!("Category {i}"),
-                    slug: format!("c{i}"),
-                    color: None,
-                    parent_id: None,
-                    topic_count: 1,
-                    description: None,
-                })
-                .collect())));
-            h.key(KeyCode::Char('m'));
-        }),
-        ("badge picker", |h| {
-            h.open_thread();
-            h.key(KeyCode::Char('j'));
-            h.key(KeyCode::Char('b'));
-            h.app.update(Msg::Badges(Ok((1..=4)
-                .map(|i| Badge {
-                    id: i,
-                    name: format!("Badge {i}"),
-                    description: "for helping".into(),
-                    badge_type: BadgeType::Bronze,
-                    grant_count: 0,
-                    manually_grantable: true,
-                    enabled: true,
-                })
-                .collect())));
-        }),
-    ];
-    for (name, open) in openers {
-        for size in [(120, 40), (80, 24), (20, 6)] {
-            let mut h = Harness::new(Role::Moderator);
-            open(&mut h);
-            assert!(h.app.overlay.is_some(), "{name} did not open");
-            h.screen(size.0, size.1);
-            let selected = |h: &Harness| match &h.app.overlay {
-                Some(Overlay::Palette { selected, .. })
-                | Some(Overlay::Picker { selected, .. }) => Some(*selected),
-                Some(Overlay::Help { scroll, .. }) => Some(*scroll),
-                _ => None,
-            };
-            let before = selected(&h);
-            h.key(KeyCode::Down);
-            if name != "help" {
-                assert_eq!(selected(&h), before.map(|s| s + 1), "{name}: Down moves");
-            }
-            for (code, modifiers) in nav {
-                h.key_mod(code, modifiers);
-                assert!(
-                    h.app.overlay.is_some(),
-                    "{name}: {code:?} closed the overlay"
-                );
-                assert!(!h.app.quit, "{name}: {code:?} quit");
-                h.screen(size.0, size.1);
-            }
-            h.key(KeyCode::Esc);
-            assert!(h.app.overlay.is_none(), "{name}: Esc closes");
-        }
-    }
+    assert!(h.app.exit.is_none());
+    let _ = ActionKind::Quit;
 }

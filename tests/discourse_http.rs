@@ -53,9 +53,9 @@ async fn sends_auth_headers_and_filters_unanswered() {
     let d = client(&base);
     let page = d.topics(&QueueQuery::default()).await.expect("topics");
     // The server ignored max_posts: the adapter drops the answered topic itself.
-    let ids: Vec<u64> = page.topics.iter().map(|t| t.id).collect();
-    assert_eq!(ids, [10]);
-    assert_eq!(page.next_page, Some(1));
+    let ids: Vec<&str> = page.topics.iter().map(|t| t.id.as_str()).collect();
+    assert_eq!(ids, ["10"]);
+    assert_eq!(page.next, Some(PageToken::from(1)));
     assert_eq!(page.per_page, 2);
     let req = &srv.requests("/latest.json")[0];
     for part in [
@@ -339,13 +339,13 @@ async fn reply_that_timed_out_is_found_instead_of_resent() {
     let d = Discourse::new(o).expect("client");
     let post = d
         .reply(&NewReply {
-            topic_id: 7,
+            topic_id: TopicId::from(7),
             reply_to_post_number: None,
             raw: RAW.into(),
         })
         .await
         .expect("found the reply that was sent");
-    assert_eq!(post.id, 2);
+    assert_eq!(post.post().map(|p| p.id.as_str()), Some("2"));
     assert_eq!(srv.hits("/posts.json"), 1, "never sent twice");
     let sent: serde_json::Value =
         serde_json::from_str(&srv.requests("/posts.json")[0].body).expect("json body");
@@ -373,7 +373,7 @@ async fn reply_that_timed_out_and_is_absent_reports_the_error() {
     let err = Discourse::new(o)
         .expect("client")
         .reply(&NewReply {
-            topic_id: 7,
+            topic_id: TopicId::from(7),
             reply_to_post_number: Some(1),
             raw: "A reply that never arrived, sadly.".into(),
         })
@@ -394,7 +394,7 @@ async fn reply_validation_error_keeps_server_messages() {
     .await;
     let err = client(&base)
         .reply(&NewReply {
-            topic_id: 7,
+            topic_id: TopicId::from(7),
             reply_to_post_number: None,
             raw: "short".into(),
         })
@@ -435,8 +435,12 @@ async fn topic_fetches_the_rest_of_the_stream_in_batches() {
         _ => json(404, "{}"),
     })
     .await;
-    let topic = client(&base).topic(7).await.expect("topic");
-    let ids: Vec<u64> = topic.posts.iter().map(|p| p.id).collect();
+    let topic = client(&base).topic(&TopicId::from(7)).await.expect("topic");
+    let ids: Vec<u64> = topic
+        .posts
+        .iter()
+        .map(|p| p.id.as_str().parse().unwrap())
+        .collect();
     assert_eq!(ids, stream);
     assert!(topic.rights.can_move_posts);
     assert_eq!(topic.summary.author.as_deref(), Some("ann"));
@@ -506,8 +510,15 @@ async fn whoami_and_board_permissions() {
     assert_eq!(m.current[0].kind, PenaltyKind::Suspension);
     assert_eq!(m.current[0].reason.as_deref(), Some("spam"));
     assert_eq!(m.linked_accounts.len(), 2);
-    assert_eq!(m.pending_reviews.len(), 1);
-    assert_eq!(m.pending_reviews[0].post_id, Some(77));
+    let BoardData::Reviews(pending) = d
+        .board_part("bob", BoardPart::PendingReviews)
+        .await
+        .expect("pending reviews")
+    else {
+        panic!("wrong part")
+    };
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].post_id, Some(PostId::from(77)));
 
     // The username → id lookup is cached.
     d.board_part("bob", BoardPart::Moderation)
@@ -583,16 +594,16 @@ async fn writes_map_their_replies() {
     let d = client(&base);
     let moved = d
         .move_posts(
-            7,
-            &[12, 13],
+            &TopicId::from(7),
+            &[PostId::from(12), PostId::from(13)],
             &MoveDestination::NewTopic {
                 title: "Split off".into(),
-                category_id: Some(4),
+                category_id: Some(CategoryId::from(4)),
             },
         )
         .await
         .expect("moved");
-    assert_eq!(moved.topic_id, Some(99));
+    assert_eq!(moved.topic_id, Some(TopicId::from(99)));
     assert_eq!(moved.url, format!("{base}/t/split-off/99"));
     let sent: serde_json::Value =
         serde_json::from_str(&srv.requests("/t/7/move-posts.json")[0].body).expect("body");
@@ -600,18 +611,26 @@ async fn writes_map_their_replies() {
     assert_eq!(sent["category_id"], 4);
 
     let err = d
-        .move_posts(7, &[12], &MoveDestination::ExistingTopic(8))
+        .move_posts(
+            &TopicId::from(7),
+            &[PostId::from(12)],
+            &MoveDestination::ExistingTopic(TopicId::from(8)),
+        )
         .await
         .expect_err("success:false");
     assert!(matches!(err, BackendError::Invalid(_)));
 
-    d.move_topic(7, 4).await.expect("re-categorized");
-    d.accept_solution(33).await.expect("accepted");
+    d.move_topic(&TopicId::from(7), &CategoryId::from(4))
+        .await
+        .expect("re-categorized");
+    d.accept_solution(&PostId::from(33))
+        .await
+        .expect("accepted");
     let sent: serde_json::Value =
         serde_json::from_str(&srv.requests("/solution/accept.json")[0].body).expect("body");
     assert_eq!(sent["id"], 33);
     assert!(matches!(
-        d.unaccept_solution(33).await,
+        d.unaccept_solution(&PostId::from(33)).await,
         Err(BackendError::Forbidden(_))
     ));
     // Writes are never retried blindly.
@@ -620,7 +639,7 @@ async fn writes_map_their_replies() {
     let g = d
         .award_badge(&BadgeAward {
             username: "bob".into(),
-            badge_id: 8,
+            badge_id: BadgeId::from(8),
             reason: Some(format!("{base}/t/printer/7/2")),
         })
         .await

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use modterm::backend::discourse::{Credentials, Discourse, DiscourseOptions};
-use modterm::backend::{Backend, BackendError};
+use modterm::backend::{Backend, BackendError, LiveFeed};
 use modterm::domain::*;
 
 const KEY: &str = "live-key-0123456789abcdef";
@@ -34,11 +34,26 @@ fn client(base: &str) -> Discourse {
     Discourse::new(options(base)).expect("client")
 }
 
-fn cursor() -> LiveCursor {
-    LiveCursor {
-        client_id: CLIENT.into(),
-        ..LiveCursor::default()
-    }
+fn feed(d: &Discourse) -> Box<dyn LiveFeed> {
+    d.live_feed(CLIENT).expect("Discourse has a live feed")
+}
+
+/// What the feed sends for `channel` on its next poll: the position it holds (`-1`: none).
+async fn position(
+    feed: &mut Box<dyn LiveFeed>,
+    srv: &scripted::Srv,
+    watch: &[TopicId],
+    channel: &str,
+) -> Option<i64> {
+    let _ = feed.poll(watch).await;
+    srv.requests(POLL)
+        .last()
+        .and_then(|r| r.field(channel))
+        .and_then(|v| v.parse().ok())
+}
+
+fn t(n: u64) -> TopicId {
+    TopicId::from(n)
 }
 
 #[tokio::test]
@@ -59,20 +74,18 @@ async fn positions_follow_status_then_messages() {
     })
     .await;
     let d = client(&base);
-    let mut cur = cursor();
+    let mut cur = feed(&d);
 
-    let events = d.live_poll(&mut cur, &[]).await.expect("first poll");
+    let events = cur.poll(&[]).await.expect("first poll");
     assert!(events.is_empty(), "{events:?}");
-    assert_eq!(cur.positions.get("/latest"), Some(&16));
-    assert_eq!(cur.positions.get("/new"), Some(&4));
 
-    let events = d.live_poll(&mut cur, &[]).await.expect("second poll");
+    let events = cur.poll(&[]).await.expect("second poll");
     assert_eq!(events.len(), 2);
-    assert_eq!(cur.positions.get("/latest"), Some(&18));
-    assert_eq!(cur.positions.get("/new"), Some(&4));
+    assert_eq!(position(&mut cur, &srv, &[], "/latest").await, Some(18));
+    assert_eq!(srv.requests(POLL)[2].field("/new").as_deref(), Some("4"));
 
     let reqs = srv.requests(POLL);
-    assert_eq!(reqs.len(), 2);
+    assert_eq!(reqs.len(), 3);
     let first = &reqs[0];
     assert_eq!(first.method, "POST");
     assert_eq!(first.header("api-key"), KEY);
@@ -92,21 +105,21 @@ async fn positions_follow_status_then_messages() {
 
 #[tokio::test]
 async fn new_topic_on_new_maps_to_topic_list_changed() {
-    let (base, _srv) = serve(|_, _| {
+    let (base, srv) = serve(|_, _| {
         ok(r#"[{"global_id":900,"message_id":5,"channel":"/new","data":{"topic_id":77,"message_type":"new_topic","payload":{"highest_post_number":1,"created_in_new_period":true}}}]"#)
     })
     .await;
     let d = client(&base);
-    let mut cur = cursor();
-    let events = d.live_poll(&mut cur, &[]).await.expect("poll");
+    let mut cur = feed(&d);
+    let events = cur.poll(&[]).await.expect("poll");
     assert_eq!(
         events,
         vec![LiveEvent::TopicListChanged {
-            topic_id: Some(77),
+            topic_id: Some(t(77)),
             reason: "new_topic".into()
         }]
     );
-    assert_eq!(cur.positions.get("/new"), Some(&5));
+    assert_eq!(position(&mut cur, &srv, &[], "/new").await, Some(5));
 }
 
 #[tokio::test]
@@ -117,24 +130,27 @@ async fn topic_created_maps_to_topic_changed_with_post_number() {
     })
     .await;
     let d = client(&base);
-    let mut cur = cursor();
-    let events = d.live_poll(&mut cur, &[42]).await.expect("poll");
+    let mut cur = feed(&d);
+    let events = cur.poll(&[t(42)]).await.expect("poll");
     assert_eq!(
         events,
         vec![
             LiveEvent::TopicChanged {
-                topic_id: 42,
+                topic_id: t(42),
                 post_number: Some(4),
                 reason: "created".into()
             },
             LiveEvent::TopicChanged {
-                topic_id: 42,
+                topic_id: t(42),
                 post_number: None,
                 reason: "stats".into()
             },
         ]
     );
-    assert_eq!(cur.positions.get("/topic/42"), Some(&4));
+    assert_eq!(
+        position(&mut cur, &srv, &[t(42)], "/topic/42").await,
+        Some(4)
+    );
     let req = &srv.requests(POLL)[0];
     assert_eq!(req.field("/topic/42").as_deref(), Some("-1"));
     assert_eq!(
@@ -158,20 +174,14 @@ async fn presence_message_asks_presence_get_and_reports_replying() {
     })
     .await;
     let d = client(&base);
-    let mut cur = cursor();
-    let events = d.live_poll(&mut cur, &[42]).await.expect("poll");
+    let mut cur = feed(&d);
+    let events = cur.poll(&[t(42)]).await.expect("poll");
     assert_eq!(
         events,
         vec![LiveEvent::Replying {
-            topic_id: 42,
+            topic_id: t(42),
             usernames: vec!["ann".into(), "bob".into()]
         }]
-    );
-    assert_eq!(
-        cur.positions
-            .get("/presence/discourse-presence/reply/42")
-            .copied(),
-        Some(9)
     );
     // Two presence messages for one topic: one lookup.
     let gets = srv.requests("/presence/get");
@@ -180,6 +190,16 @@ async fn presence_message_asks_presence_get_and_reports_replying() {
     assert_eq!(
         Req::pairs_of(&gets[0].query),
         [("channels[]".to_owned(), REPLY_42.to_owned())]
+    );
+    assert_eq!(
+        position(
+            &mut cur,
+            &srv,
+            &[t(42)],
+            "/presence/discourse-presence/reply/42"
+        )
+        .await,
+        Some(9)
     );
 }
 
@@ -196,15 +216,15 @@ async fn replying_reads_users_null_and_not_found() {
     })
     .await;
     let d = client(&base);
-    assert_eq!(d.replying(42).await.expect("42"), ["ann"]);
-    assert!(d.replying(7).await.expect("7").is_empty());
-    let err = d.replying(5).await.expect_err("404");
+    assert_eq!(d.replying(&t(42)).await.expect("42"), ["ann"]);
+    assert!(d.replying(&t(7)).await.expect("7").is_empty());
+    let err = d.replying(&t(5)).await.expect_err("404");
     assert!(matches!(err, BackendError::NotFound(_)), "{err:?}");
 }
 
 #[tokio::test]
 async fn malformed_message_is_skipped_not_fatal() {
-    let (base, _srv) = serve(|_, _| {
+    let (base, srv) = serve(|_, _| {
         ok(r#"["garbage",
                {"global_id":1,"channel":"/latest","data":{"topic_id":1,"message_type":"latest"}},
                {"global_id":2,"message_id":6,"channel":"/topic/42","data":"not an object"},
@@ -213,37 +233,50 @@ async fn malformed_message_is_skipped_not_fatal() {
     })
     .await;
     let d = client(&base);
-    let mut cur = cursor();
-    let events = d.live_poll(&mut cur, &[42]).await.expect("poll");
+    let mut cur = feed(&d);
+    let events = cur.poll(&[t(42)]).await.expect("poll");
     assert_eq!(
         events,
         vec![LiveEvent::TopicChanged {
-            topic_id: 42,
+            topic_id: t(42),
             post_number: Some(2),
             reason: "revised".into()
         }]
     );
-    assert_eq!(cur.positions.get("/topic/42"), Some(&7));
-    // The message without an id did not move the cursor.
-    assert_eq!(cur.positions.get("/latest"), None);
+    assert_eq!(
+        position(&mut cur, &srv, &[t(42)], "/topic/42").await,
+        Some(7)
+    );
+    // The message without an id did not move the position: still "from now".
+    assert_eq!(
+        srv.requests(POLL)
+            .last()
+            .and_then(|r| r.field("/latest"))
+            .as_deref(),
+        Some("-1")
+    );
 }
 
 #[tokio::test]
 async fn malformed_body_and_empty_array() {
-    let (base, _srv) = serve(|_, n| match n {
+    let (base, srv) = serve(|_, n| match n {
         0 => ok(r#"{"not":"an array"}"#),
         1 => ok("<html>oops</html>"),
         _ => ok("[]"),
     })
     .await;
     let d = client(&base);
-    let mut cur = cursor();
+    let mut cur = feed(&d);
     for _ in 0..2 {
-        let err = d.live_poll(&mut cur, &[]).await.expect_err("malformed");
+        let err = cur.poll(&[]).await.expect_err("malformed");
         assert!(matches!(err, BackendError::Malformed(_)), "{err:?}");
     }
-    assert!(cur.positions.is_empty());
-    assert_eq!(d.live_poll(&mut cur, &[]).await.expect("empty"), vec![]);
+    assert_eq!(cur.poll(&[]).await.expect("empty"), vec![]);
+    // Nothing read: every channel is still asked for "from now".
+    assert_eq!(
+        srv.requests(POLL)[2].field("/latest").as_deref(),
+        Some("-1")
+    );
 }
 
 #[tokio::test]
@@ -269,17 +302,17 @@ async fn bus_errors_map_to_not_found_forbidden_and_rate_limited() {
     })
     .await;
     let d = client(&base);
-    let mut cur = cursor();
-    let err = d.live_poll(&mut cur, &[]).await.expect_err("404");
+    let mut cur = feed(&d);
+    let err = cur.poll(&[]).await.expect_err("404");
     assert!(matches!(err, BackendError::NotFound(_)), "{err:?}");
-    let err = d.live_poll(&mut cur, &[]).await.expect_err("403");
+    let err = cur.poll(&[]).await.expect_err("403");
     assert!(matches!(err, BackendError::Forbidden(_)), "{err:?}");
     // Retry-After below the JS client's 15 s floor is raised to it; above, kept.
-    match d.live_poll(&mut cur, &[]).await.expect_err("429") {
+    match cur.poll(&[]).await.expect_err("429") {
         BackendError::RateLimited { wait, .. } => assert_eq!(wait, Duration::from_secs(15)),
         other => panic!("{other:?}"),
     }
-    match d.live_poll(&mut cur, &[]).await.expect_err("429") {
+    match cur.poll(&[]).await.expect_err("429") {
         BackendError::RateLimited { wait, .. } => assert_eq!(wait, Duration::from_secs(40)),
         other => panic!("{other:?}"),
     }
@@ -297,8 +330,8 @@ async fn long_poll_outlasts_the_default_timeout() {
     let mut o = options(&base);
     o.timeout = Duration::from_secs(1);
     let d = Discourse::new(o).expect("client");
-    let mut cur = cursor();
-    let events = d.live_poll(&mut cur, &[]).await.expect("held poll");
+    let mut cur = feed(&d);
+    let events = cur.poll(&[]).await.expect("held poll");
     assert_eq!(events.len(), 1);
 }
 
@@ -319,9 +352,12 @@ async fn set_replying_sends_present_and_leave_fields() {
     })
     .await;
     let d = client(&base);
-    d.set_replying(42, true, CLIENT).await.expect("present");
-    d.set_replying(42, false, CLIENT).await.expect("leave");
-    let err = d.set_replying(7, true, CLIENT).await.expect_err("refused");
+    d.set_replying(&t(42), true, CLIENT).await.expect("present");
+    d.set_replying(&t(42), false, CLIENT).await.expect("leave");
+    let err = d
+        .set_replying(&t(7), true, CLIENT)
+        .await
+        .expect_err("refused");
     assert_eq!(
         err,
         BackendError::Forbidden("not allowed to reply in this topic".into())
@@ -347,7 +383,7 @@ async fn set_replying_sends_present_and_leave_fields() {
     );
 
     // No client id: refused locally, nothing sent.
-    let err = d.set_replying(42, true, "  ").await.expect_err("no id");
-    assert!(matches!(err, BackendError::Invalid(_)), "{err:?}");
+    let err = d.set_replying(&t(42), true, "  ").await.expect_err("no id");
+    assert!(matches!(err, BackendError::Refused(_)), "{err:?}");
     assert_eq!(srv.requests("/presence/update").len(), 3);
 }

@@ -311,7 +311,11 @@ mod tests {
         names.dedup();
         assert_eq!(names.len(), ACTIONS.len(), "names are unique");
         for (i, spec) in ACTIONS.iter().enumerate() {
-            assert_eq!(spec.kind as usize, i, "{} is at its kind's index", spec.name);
+            assert_eq!(
+                spec.kind as usize, i,
+                "{} is at its kind's index",
+                spec.name
+            );
             assert_eq!(spec.kind.spec().name, spec.name);
             assert!(!spec.description.is_empty());
         }

@@ -12,7 +12,9 @@ use super::write::{Lands, Preview, Write};
 use crate::backend::{Backend, BackendError, Result};
 use crate::domain::*;
 use crate::text::sanitize_line;
-use crate::tui::overlay::{ConfirmNext, Overlay, PickItem, PickNext, PickValue, Prompt, PromptNext};
+use crate::tui::overlay::{
+    ConfirmNext, Overlay, PickItem, PickNext, PickValue, Prompt, PromptNext,
+};
 use crate::tui::{App, Effect, Level};
 
 type Effects = Vec<Effect>;
@@ -92,7 +94,9 @@ impl Write for MovePosts {
                 )));
             }
         }
-        backend.move_posts(&self.topic_id, &self.posts, &self.to).await
+        backend
+            .move_posts(&self.topic_id, &self.posts, &self.to)
+            .await
     }
 
     fn done(&self, answer: &MoveResult) -> String {
@@ -198,9 +202,10 @@ impl PickNext for PickTarget {
         match value {
             PickValue::NewTopic(title) => new_topic(app, self.0, title),
             PickValue::Topic(dest) => {
-                let write = self
-                    .0
-                    .into_write(MoveDestination::ExistingTopic(dest.clone()), app.topic_title(&dest));
+                let write = self.0.into_write(
+                    MoveDestination::ExistingTopic(dest.clone()),
+                    app.topic_title(&dest),
+                );
                 confirm(app, write);
                 Vec::new()
             }

@@ -29,9 +29,16 @@ pub struct MoveTopic {
     pub from: Option<(CategoryId, String)>,
 }
 
+/// Where the topic is now.
+#[derive(Debug, Clone, Serialize)]
+pub struct TopicMoved {
+    pub topic_id: TopicId,
+    pub category_id: CategoryId,
+}
+
 #[async_trait]
 impl Write for MoveTopic {
-    type Answer = ();
+    type Answer = TopicMoved;
 
     fn kind(&self) -> &'static str {
         "move_topic"
@@ -57,15 +64,21 @@ impl Write for MoveTopic {
         }
     }
 
-    async fn send(&self, backend: &dyn Backend) -> Result<()> {
+    async fn send(&self, backend: &dyn Backend) -> Result<TopicMoved> {
         let feature = &backend.site().features.move_topics;
         if !feature.is_available() {
             return Err(crate::backend::unsupported(feature));
         }
-        backend.move_topic(&self.topic_id, &self.category_id).await
+        backend
+            .move_topic(&self.topic_id, &self.category_id)
+            .await?;
+        Ok(TopicMoved {
+            topic_id: self.topic_id.clone(),
+            category_id: self.category_id.clone(),
+        })
     }
 
-    fn done(&self, _: &()) -> String {
+    fn done(&self, _: &TopicMoved) -> String {
         format!(
             "moved topic {} to {}",
             self.topic_id,
@@ -79,23 +92,25 @@ impl Lands for MoveTopic {
         format!("moving topic #{}", self.topic_id)
     }
 
-    fn landed(&self, app: &mut App, _: ()) -> Effects {
+    fn landed(&self, app: &mut App, _: TopicMoved) -> Effects {
         let category = self.category_id.clone();
-        app.change_topic(&self.topic_id, |t| t.summary.category_id = Some(category.clone()));
+        app.change_topic(&self.topic_id, |t| {
+            t.summary.category_id = Some(category.clone())
+        });
         if let Some(mut summary) = app.topic_summary(&self.topic_id).cloned() {
             summary.category_id = Some(self.category_id.clone());
             app.place_everywhere(&summary);
         }
         app.recent_categories.retain(|c| *c != self.category_id);
         app.recent_categories.insert(0, self.category_id.clone());
-        let label = self.preview().lines.join(" ");
+        let label = format!("moved to {}", sanitize_line(&self.category_name));
         if let Some((from_id, from_name)) = &self.from {
             let undo_key = app
                 .config
                 .keymap
                 .keys_for(crate::config::Mode::Global, "undo")
                 .unwrap_or_else(|| ":undo".into());
-            app.toast(format!("{label}: done · {undo_key} undoes"), Level::Success);
+            app.toast(format!("{label} · {undo_key} undoes"), Level::Success);
             app.undo = Some(Undo {
                 label: label.clone(),
                 until: std::time::Instant::now() + UNDO_FOR,
@@ -108,7 +123,7 @@ impl Lands for MoveTopic {
                 }),
             });
         } else {
-            app.toast(format!("{label}: done"), Level::Success);
+            app.toast(label, Level::Success);
         }
         Vec::new()
     }
@@ -207,7 +222,10 @@ pub fn start(app: &mut App, _: Option<String>) -> Effects {
     };
     let items = category_items(app, current.as_ref());
     if items.is_empty() {
-        app.set_status("no other category to move to (categories not loaded?)", Level::Info);
+        app.set_status(
+            "no other category to move to (categories not loaded?)",
+            Level::Info,
+        );
         return Vec::new();
     }
     let from = current.map(|id| {

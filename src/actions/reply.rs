@@ -123,7 +123,11 @@ impl Lands for SendReply {
             Sent::Posted(post) => {
                 let number = post.post_number;
                 app.take_in_own_post(post);
-                if app.thread.as_ref().is_some_and(|t| t.topic_id == self.topic_id) {
+                if app
+                    .thread
+                    .as_ref()
+                    .is_some_and(|t| t.topic_id == self.topic_id)
+                {
                     app.focus = Pane::Thread;
                 }
                 app.toast(
@@ -186,7 +190,10 @@ impl Lands for SendReply {
             effects.push(Effect::SaveDraft(c.draft(&app.draft_site, None)));
         }
         app.set_status(
-            format!("reply not sent, draft kept: {}", App::describe_error(&error)),
+            format!(
+                "reply not sent, draft kept: {}",
+                App::describe_error(&error)
+            ),
             Level::Error,
         );
         effects
@@ -305,7 +312,10 @@ fn open_composer(app: &mut App, quote: bool) -> Effects {
                 topic_id: topic_id.clone(),
                 raw: d.text.clone(),
             });
-            app.set_status("checking whether this reply was already posted…", Level::Info);
+            app.set_status(
+                "checking whether this reply was already posted…",
+                Level::Info,
+            );
         }
         Some(_) => app.set_status("draft restored", Level::Info),
         None if quote => composer.touched(),
@@ -634,7 +644,10 @@ pub fn check_again(app: &mut App) -> Option<Effects> {
         topic_id: c.topic_id.clone(),
         raw: c.text(),
     };
-    app.set_status("checking whether this reply was already posted…", Level::Info);
+    app.set_status(
+        "checking whether this reply was already posted…",
+        Level::Info,
+    );
     Some(vec![effect])
 }
 
@@ -707,7 +720,11 @@ pub fn on_sent_check(app: &mut App, topic_id: TopicId, result: Result<Option<Pos
                 .config
                 .keymap
                 .keys_for(crate::config::Mode::Composer, "refresh")
-                .or_else(|| app.config.keymap.keys_for(crate::config::Mode::Global, "refresh"))
+                .or_else(|| {
+                    app.config
+                        .keymap
+                        .keys_for(crate::config::Mode::Global, "refresh")
+                })
                 .unwrap_or_else(|| ":refresh".into());
             app.set_status(
                 format!(

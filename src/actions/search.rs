@@ -73,7 +73,10 @@ fn run(app: &mut App, words: String) -> Effects {
             app.views.len() - 1
         }
     };
-    app.set_status(format!("searching for {}…", sanitize_line(&words)), Level::Info);
+    app.set_status(
+        format!("searching for {}…", sanitize_line(&words)),
+        Level::Info,
+    );
     app.switch_view(index)
 }
 
@@ -84,7 +87,11 @@ pub fn load(view: &mut ViewTab, index: usize, next: bool) -> Effects {
     };
     query.page = 1;
     if next {
-        match view.next.as_ref().and_then(|t| t.as_str().parse::<u32>().ok()) {
+        match view
+            .next
+            .as_ref()
+            .and_then(|t| t.as_str().parse::<u32>().ok())
+        {
             Some(page) => query.page = page,
             None => return Vec::new(),
         }
@@ -142,7 +149,11 @@ pub fn on_results(
             view.loaded = true;
             view.error = None;
             if first {
-                let words = view.search.as_ref().map(|q| q.text.clone()).unwrap_or_default();
+                let words = view
+                    .search
+                    .as_ref()
+                    .map(|q| q.text.clone())
+                    .unwrap_or_default();
                 app.set_status(
                     format!("{count} topic(s) found for {}", sanitize_line(&words)),
                     Level::Info,

@@ -52,9 +52,16 @@ impl SetSolution {
     }
 }
 
+/// What the server confirmed.
+#[derive(Debug, Clone, Serialize)]
+pub struct SolutionChanged {
+    pub post_id: PostId,
+    pub accepted: bool,
+}
+
 #[async_trait]
 impl Write for SetSolution {
-    type Answer = ();
+    type Answer = SolutionChanged;
 
     fn kind(&self) -> &'static str {
         if self.accept {
@@ -99,19 +106,23 @@ impl Write for SetSolution {
         }
     }
 
-    async fn send(&self, backend: &dyn Backend) -> Result<()> {
+    async fn send(&self, backend: &dyn Backend) -> Result<SolutionChanged> {
         let feature = &backend.site().features.accept_solution;
         if !feature.is_available() {
             return Err(crate::backend::unsupported(feature));
         }
         if self.accept {
-            backend.accept_solution(&self.post_id).await
+            backend.accept_solution(&self.post_id).await?;
         } else {
-            backend.unaccept_solution(&self.post_id).await
+            backend.unaccept_solution(&self.post_id).await?;
         }
+        Ok(SolutionChanged {
+            post_id: self.post_id.clone(),
+            accepted: self.accept,
+        })
     }
 
-    fn done(&self, _: &()) -> String {
+    fn done(&self, _: &SolutionChanged) -> String {
         if self.accept {
             format!("post {} is now the accepted solution", self.post_id)
         } else {
@@ -122,11 +133,15 @@ impl Write for SetSolution {
 
 impl Lands for SetSolution {
     fn pending(&self) -> String {
-        let verb = if self.accept { "accepting" } else { "unaccepting" };
+        let verb = if self.accept {
+            "accepting"
+        } else {
+            "unaccepting"
+        };
         format!("{verb} post #{}", self.post_number)
     }
 
-    fn landed(&self, app: &mut App, _: ()) -> Effects {
+    fn landed(&self, app: &mut App, _: SolutionChanged) -> Effects {
         let (post_id, accept) = (self.post_id.clone(), self.accept);
         let number = self.post_number;
         app.change_topic(&self.topic_id, |topic| {
@@ -145,7 +160,11 @@ impl Lands for SetSolution {
             topic.summary.has_accepted_answer = accept;
         });
         // Views that only hold the thread's summary learn it too (unsolved drops it).
-        if app.thread.as_ref().is_none_or(|t| t.topic_id != self.topic_id) {
+        if app
+            .thread
+            .as_ref()
+            .is_none_or(|t| t.topic_id != self.topic_id)
+        {
             if let Some(mut summary) = app.topic_summary(&self.topic_id).cloned() {
                 summary.has_accepted_answer = accept;
                 app.place_everywhere(&summary);
@@ -156,8 +175,12 @@ impl Lands for SetSolution {
             .keymap
             .keys_for(crate::config::Mode::Global, "undo")
             .unwrap_or_else(|| ":undo".into());
-        let label = self.preview().lines.join(" ");
-        app.toast(format!("{label}: done · {undo_key} undoes"), Level::Success);
+        let label = if self.accept {
+            format!("accepted #{} as the solution", self.post_number)
+        } else {
+            format!("removed the solution mark from #{}", self.post_number)
+        };
+        app.toast(format!("{label} · {undo_key} undoes"), Level::Success);
         app.undo = Some(Undo {
             label,
             until: std::time::Instant::now() + UNDO_FOR,

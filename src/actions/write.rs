@@ -62,6 +62,20 @@ pub struct Landing {
 }
 
 impl Landing {
+    /// A write's result as if it had come back from the server (tests, and replays).
+    pub fn of<W: Lands>(write: W, result: Result<W::Answer>) -> Landing {
+        Landing {
+            outcome: match &result {
+                Ok(_) => Ok(()),
+                Err(e) => Err(e.to_string()),
+            },
+            apply: Box::new(move |app: &mut App| match result {
+                Ok(answer) => write.landed(app, answer),
+                Err(e) => write.failed(app, e),
+            }),
+        }
+    }
+
     pub fn apply(self, app: &mut App) -> Vec<Effect> {
         (self.apply)(app)
     }
@@ -83,6 +97,8 @@ pub trait AnyWrite: Send + Sync + Debug {
     fn pending(&self) -> String;
     /// Sends the write; the future resolves to what `update` applies.
     fn run(self: Arc<Self>, backend: Arc<dyn Backend>) -> BoxFuture<'static, Landing>;
+    /// The write itself, to look at its fields (tests).
+    fn as_any(&self) -> &dyn std::any::Any;
 }
 
 impl<W: Lands> AnyWrite for W {
@@ -100,6 +116,10 @@ impl<W: Lands> AnyWrite for W {
 
     fn pending(&self) -> String {
         Lands::pending(self)
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
     }
 
     fn run(self: Arc<Self>, backend: Arc<dyn Backend>) -> BoxFuture<'static, Landing> {

@@ -375,7 +375,10 @@ mod tests {
         for _ in 0..3 {
             g.admit().await;
         }
-        assert!(start.elapsed() < Duration::from_millis(100), "the first three go at once");
+        assert!(
+            start.elapsed() < Duration::from_millis(100),
+            "the first three go at once"
+        );
         assert_eq!(g.snapshot().used_minute, 3);
         g.admit().await;
         assert!(
@@ -412,7 +415,9 @@ mod tests {
         let g = Governor::new(limits(100, 1000));
         g.refused(Duration::from_millis(200));
         let b = g.snapshot();
-        assert!(b.paused_for.is_some_and(|p| p <= Duration::from_millis(200)));
+        assert!(b
+            .paused_for
+            .is_some_and(|p| p <= Duration::from_millis(200)));
         assert!(b.is_tight());
         assert!(b.label().starts_with("api paused"), "{}", b.label());
         let start = Instant::now();

@@ -32,8 +32,8 @@ pub enum BackendError {
     /// The server rejected the input; its own messages, verbatim (sanitize before display).
     #[error("rejected by the server: {}", .0.join("; "))]
     Invalid(Vec<String>),
-    /// modterm itself refused before sending anything (a plain http:// URL to a remote host,
-    /// a reply shorter than the site's minimum).
+    /// modterm itself refused the input before sending anything (a reply shorter than the
+    /// site's minimum, a URL it will not send a key to).
     #[error("{0}")]
     Refused(String),
     /// Too many requests; try again after `wait`.
@@ -59,8 +59,7 @@ impl BackendError {
         match self {
             BackendError::NotSignedIn(_) | BackendError::Forbidden(_) => 3,
             BackendError::NotFound(_) => 4,
-            BackendError::Invalid(_) | BackendError::Unsupported(_) => 5,
-            BackendError::Refused(_) => 2,
+            BackendError::Invalid(_) | BackendError::Unsupported(_) | BackendError::Refused(_) => 5,
             BackendError::RateLimited { .. } => 6,
             BackendError::Network(_) | BackendError::Server { .. } | BackendError::Malformed(_) => {
                 7

@@ -13,9 +13,9 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::actions::Action;
 use super::error::{line_of, read_file, ConfigError};
 use super::paths::Paths;
+use crate::actions::Action;
 use crate::text::sanitize_line;
 
 const DEFAULT_SRC: &str = include_str!("../../keymaps/default.toml");

@@ -405,7 +405,9 @@ impl Profile {
                 if !out.status.success() {
                     // Its stderr may hold the key: only a redacted first line is shown.
                     let err = String::from_utf8_lossy(&out.stderr);
-                    let first = redact(&crate::text::sanitize_line(err.lines().next().unwrap_or("")));
+                    let first = redact(&crate::text::sanitize_line(
+                        err.lines().next().unwrap_or(""),
+                    ));
                     let first: String = first.chars().take(200).collect();
                     return Err(ConfigError::new(format!(
                         "api_key_cmd `{cmd}` failed ({}){}",
@@ -587,7 +589,10 @@ tags = ["invoice"]
         .resolve_key()
         .unwrap_err();
         assert!(!e.to_string().contains("a1b2c3d4e5f6a7b8c9d0"), "{e}");
-        assert!(e.to_string().contains("[redacted]") && e.to_string().contains("exit status: 4"), "{e}");
+        assert!(
+            e.to_string().contains("[redacted]") && e.to_string().contains("exit status: 4"),
+            "{e}"
+        );
         let e = profile(KeySource::Env("MODTERM_TEST_SURELY_UNSET_VAR".into()))
             .resolve_key()
             .unwrap_err();

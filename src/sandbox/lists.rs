@@ -203,10 +203,10 @@ pub(crate) fn filter(ctx: &Ctx<'_>) -> ApiResult {
     let mut q = ListQuery::regular(ctx);
     q.page = parse_page(ctx)?;
     let query = ctx.params.get("q").unwrap_or("").to_string();
+    let mut keywords: Vec<&str> = Vec::new();
     for token in query.split_whitespace() {
         let Some((key, value)) = token.split_once(':') else {
-            let like = format!("%{}%", token.replace(['%', '_'], ""));
-            q.push("t.title LIKE ?", like);
+            keywords.push(token);
             continue;
         };
         let num = value.parse::<i64>().ok();
@@ -294,6 +294,22 @@ pub(crate) fn filter(ctx: &Ctx<'_>) -> ApiResult {
             }
             _ => {}
         }
+    }
+    // Free-text keywords: topics with a post matching every word, through the search index
+    // (fts.rs), so this stays an index lookup at any size.
+    if let Some(expr) = super::fts::all_words(&keywords) {
+        let whispers = if ctx.g.is_staff() {
+            ""
+        } else {
+            " AND p.post_type <> 4"
+        };
+        q.push(
+            &format!(
+                "t.id IN (SELECT p.topic_id FROM posts_fts f JOIN posts p ON p.id = f.rowid \
+                 WHERE posts_fts MATCH ? AND p.deleted_at IS NULL{whispers})"
+            ),
+            expr,
+        );
     }
     let topics = q.run(ctx)?;
     let more = if topics.len() as i64 == q.per_page {
@@ -472,7 +488,8 @@ pub(crate) fn basic_user(u: &store::UserRow) -> Value {
     })
 }
 
-fn posters(ctx: &Ctx<'_>, t: &TopicRow) -> Result<Vec<Value>, ApiError> {
+/// The `posters` of a topic-list item (original poster, frequent posters, most recent).
+pub(crate) fn posters(ctx: &Ctx<'_>, t: &TopicRow) -> Result<Vec<Value>, ApiError> {
     let mut st = ctx.tx.prepare_cached(
         "SELECT user_id, COUNT(*) AS n FROM posts WHERE topic_id = ?1 AND deleted_at IS NULL AND post_type <> 4 \
          GROUP BY user_id ORDER BY n DESC, MIN(post_number) LIMIT 6",

@@ -272,6 +272,83 @@ pub(crate) fn topic_revised(ctx: &Ctx<'_>, topic_id: i64) -> Result<(), ApiError
     Ok(())
 }
 
+/// One post changed in place (`revised` after an edit, `acted` after a hide/unhide or a flag,
+/// `deleted`, `recovered`, `liked`/`unliked`): the `/topic/{id}` message with `extra` merged
+/// in, to whoever may see the post.
+pub(crate) fn post_event(
+    ctx: &Ctx<'_>,
+    t: &TopicRow,
+    p: &PostRow,
+    kind: &str,
+    extra: Value,
+) -> Result<(), ApiError> {
+    let mut msg = post_change(p, kind, ctx.g.id().unwrap_or(p.user_id));
+    if let (Value::Object(m), Value::Object(e)) = (&mut msg, extra) {
+        m.extend(e);
+    }
+    let aud = post_audience(ctx, t, p)?;
+    ctx.publish(&topic_channel(t.id), msg, aud);
+    Ok(())
+}
+
+/// A topic's counters changed (posts deleted or restored): the `stats` message and `/latest`.
+pub(crate) fn topic_counts_changed(ctx: &Ctx<'_>, topic_id: i64) -> Result<(), ApiError> {
+    stats(ctx, topic_id)?;
+    if let Some(t) = store::topic_by_id(ctx.tx, topic_id)? {
+        latest(ctx, &t, false);
+    }
+    Ok(())
+}
+
+/// A like added or removed: `liked`/`unliked` with `likes_count` and the liker's `user_id`,
+/// then `{"id":…,"type":"stats","like_count":…}` for the topic.
+pub(crate) fn post_liked(
+    ctx: &Ctx<'_>,
+    topic_id: i64,
+    post_id: i64,
+    liker: i64,
+    liked: bool,
+) -> Result<(), ApiError> {
+    let (Some(t), Some(p)) = (
+        store::topic_by_id(ctx.tx, topic_id)?,
+        store::post_by_id(ctx.tx, post_id)?,
+    ) else {
+        return Ok(());
+    };
+    let kind = if liked { "liked" } else { "unliked" };
+    post_event(
+        ctx,
+        &t,
+        &p,
+        kind,
+        json!({"likes_count": p.like_count, "user_id": liker}),
+    )?;
+    let aud = topic_audience(ctx.tx, &t, Audience::Everyone)?;
+    ctx.publish(
+        &topic_channel(t.id),
+        json!({"id": t.id, "type": "stats", "like_count": t.like_count}),
+        aud,
+    );
+    Ok(())
+}
+
+/// A topic trashed with its first post (`/delete`) or recovered (`/recover`), to the
+/// audience of its topic lists. `t` is the row as it was before the change.
+pub(crate) fn topic_trashed(ctx: &Ctx<'_>, t: &TopicRow, recovered: bool) {
+    if let Some(aud) = list_audience(t) {
+        let (channel, kind) = if recovered {
+            ("/recover", "recover")
+        } else {
+            ("/delete", "delete")
+        };
+        ctx.publish(
+            channel,
+            json!({"topic_id": t.id, "message_type": kind, "payload": {"topic_id": t.id}}),
+            aud,
+        );
+    }
+}
+
 fn settings(ctx: &Ctx<'_>) -> Value {
     json!({"live": {
         "long_poll_ms": ctx.state.bus.long_poll_ms.load(Ordering::Relaxed),

@@ -8,7 +8,10 @@
 //! Layout: `server` (listener, dispatch, auth, routing), `params` (query/body decoding),
 //! `store` (SQLite schema and row loaders), `seed` (demo community), `guardian` (who may do
 //! what), `chaos` (fault injection), `ratelimit` (the admin API bucket) and one module per area
-//! of the API (`lists`, `topics`, `writes`, `users`, `badges`, `misc`).
+//! of the API (`lists`, `topics`, `writes`, `users`, `badges`, `misc`), plus `fts` (the FTS5
+//! search index) with `search` (`/search.json`), `review` and `review_actions` (the review
+//! queue), `flags` (likes and flags), `edits` (post edits and revisions) and `about`
+//! (`/about.json`).
 //!
 //! Nothing here shares wire types with the client adapter: the JSON is written from the
 //! reference on its own.
@@ -34,10 +37,14 @@
 //! `GET /presence/get`, `POST /presence/update`; writes publish on `/new`, `/latest`,
 //! `/unread`, `/unread/{user_id}` and `/topic/{id}` after their transaction commits.
 
+mod about;
 mod activity;
 mod badges;
 mod bus;
 mod chaos;
+mod edits;
+mod flags;
+mod fts;
 mod guardian;
 mod lists;
 mod live;
@@ -45,6 +52,9 @@ mod misc;
 mod params;
 mod presence;
 mod ratelimit;
+mod review;
+mod review_actions;
+mod search;
 mod seed;
 mod server;
 mod store;

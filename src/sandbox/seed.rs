@@ -1367,78 +1367,341 @@ fn seed_chat(ins: &mut Inserter<'_>, topics: usize) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// A TL4 regular whose flags weigh in on the spam pile-on.
+const LEADER_LENA: i64 = 6;
+
+/// First posts of new members held for approval: a title for a new topic, `None` for a reply.
+const HELD_POSTS: [(Option<&str>, &str); 6] = [
+    (
+        Some("Unlock any phone in five minutes, guaranteed"),
+        "Tired of waiting for your network? Our tool unlocks every model in minutes. Visit cheap-unlocks.example and use code FORUM for 50% off!",
+    ),
+    (
+        Some("New here: is the 5G home broadband worth it?"),
+        "Hi everyone, just joined. I'm thinking about switching from fibre to the 5G home broadband plan. Does anyone use it for video calls all day?",
+    ),
+    (
+        None,
+        "I had exactly the same problem last week. A new SIM from the shop fixed it for me in ten minutes.",
+    ),
+    (
+        Some("Free gift cards for every customer this month"),
+        "Claim your free 100 pound gift card now at rewards-telco.example before the offer ends. Only today, don't miss out!",
+    ),
+    (
+        Some("Router lights keep blinking orange after moving house"),
+        "We moved last weekend and the router only shows a blinking orange light. The online line test says the line is fine. What does orange mean?",
+    ),
+    (
+        None,
+        "Has anyone tried turning off IPv6 in the router settings? That was what finally fixed the dropouts on my line.",
+    ),
+];
+
+const FLAG_MESSAGES: [&str; 4] = [
+    "This looks like a scam link, can someone check it before people click?",
+    "They posted their full account number and address in public.",
+    "Same question posted in four categories today.",
+    "This reads like it was copied from another forum word for word.",
+];
+
+/// The review queue: flagged posts (spam pile-ons, off-topic, inappropriate, "something else"
+/// with a message, the odd illegal), held first posts of new members, and one sign-up awaiting
+/// approval; about one item per 40 topics (at least 24), a quarter of the flags already
+/// reviewed. Deterministic in the seed.
 fn seed_reviewables(ins: &mut Inserter<'_>, topics: usize) -> rusqlite::Result<()> {
+    use super::flags::{flag_score, ILLEGAL, INAPPROPRIATE, NOTIFY_MODERATORS, OFF_TOPIC, SPAM};
+    use super::review::{
+        FLAGGED_POST, NEEDS_APPROVAL, QUEUED_POST, SYSTEM_SCORE, SYSTEM_USER_ID, USER,
+    };
+
     let tx = ins.tx;
     let now = ins.now;
+    let count = (topics / 40).clamp(24, 5000) as i64;
+    let held = (count / 6).max(4);
+    let flagged = count - held - 1;
     let max_post: i64 = tx.query_row(
         "SELECT COALESCE(MAX(p.id), 1) FROM posts p JOIN topics t ON t.id = p.topic_id WHERE t.archetype = 'regular'",
         [],
         |r| r.get(0),
     )?;
+    let max_topic: i64 = tx.query_row(
+        "SELECT COALESCE(MAX(id), 1) FROM topics WHERE archetype = 'regular'",
+        [],
+        |r| r.get(0),
+    )?;
     let mut rv = tx.prepare(
-        "INSERT INTO reviewables (id, status, topic_id, post_id, target_created_by_id, created_by_id, category_id, score, \
-         version, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9)",
+        "INSERT INTO reviewables (type, status, topic_id, post_id, target_created_by_id, created_by_id, category_id, \
+         score, version, payload, created_at, updated_at, reviewed_by_id, reviewed_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9, ?10, ?10, ?11, ?12)",
     )?;
     let mut sc = tx.prepare(
-        "INSERT INTO reviewable_scores (reviewable_id, user_id, post_id, score_type, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO reviewable_scores (reviewable_id, user_id, post_id, score_type, score, status, reason, message, \
+         created_at, reviewed_by_id, reviewed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?;
-    let count = (topics / 20).clamp(16, 500) as i64;
+    let mut weight =
+        tx.prepare("SELECT trust_level, admin OR moderator FROM users WHERE id = ?1")?;
+    let mut post_info = tx.prepare(
+        "SELECT p.topic_id, p.user_id, t.category_id, p.created_at, t.archetype, p.post_type \
+         FROM posts p JOIN topics t ON t.id = p.topic_id WHERE p.id = ?1",
+    )?;
     let mia_post: Option<i64> = tx
         .query_row(
             "SELECT p.id FROM posts p JOIN topics t ON t.id = p.topic_id WHERE p.user_id = ?1 AND t.archetype = 'regular' \
-             AND p.post_number > 1 ORDER BY p.id LIMIT 1",
+             AND p.post_number > 1 AND p.post_type = 1 ORDER BY p.id LIMIT 1",
             [MIA],
             |r| r.get(0),
         )
         .ok();
-    for id in 1..=count {
-        let post_id = match (id, mia_post) {
-            (2, Some(p)) => p, // a flag on one of Mia's posts
-            _ => ins.rng.range(1, max_post),
-        };
-        let row: Option<(i64, i64, Option<i64>, i64, String)> = tx
-            .query_row(
-                "SELECT p.topic_id, p.user_id, t.category_id, p.created_at, t.archetype FROM posts p \
-                 JOIN topics t ON t.id = p.topic_id WHERE p.id = ?1",
-                [post_id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-            )
-            .ok();
-        let Some((topic_id, author, category_id, posted_at, archetype)) = row else {
-            continue;
-        };
-        if archetype != "regular" {
-            continue;
+    let mut used = std::collections::HashSet::new();
+
+    // Flagged posts.
+    for k in 0..flagged {
+        // (topic, author, category, posted_at)
+        let mut target: Option<(i64, i64, i64, Option<i64>, i64)> = None;
+        for attempt in 0..40 {
+            let post_id = match (k, mia_post) {
+                (1, Some(p)) if attempt == 0 => p, // a flag on one of Mia's posts
+                _ => ins.rng.range(1, max_post),
+            };
+            if used.contains(&post_id) {
+                continue;
+            }
+            let row: Option<(i64, i64, Option<i64>, i64, String, i64)> = post_info
+                .query_row([post_id], |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                    ))
+                })
+                .ok();
+            let Some((topic_id, author, category_id, posted_at, archetype, post_type)) = row else {
+                continue;
+            };
+            if archetype != "regular" || post_type != 1 || (k == 0 && author == MIA) {
+                continue;
+            }
+            target = Some((post_id, topic_id, author, category_id, posted_at));
+            break;
         }
-        let flagger = if id == 1 { MIA } else { ins.random_member() };
-        let flagger = if flagger == author { ADMIN } else { flagger };
-        let status = if id <= count * 3 / 4 {
-            0
-        } else {
-            ins.rng.range(1, 3)
+        let Some((post_id, topic_id, author, category_id, posted_at)) = target else {
+            continue;
         };
-        let score_type = *ins.rng.pick(&[3i64, 4, 7, 8]);
-        let at = (posted_at + ins.rng.range(MIN, DAY)).min(now - MIN);
-        let extra = ins.rng.chance(0.3);
+        used.insert(post_id);
+        let (kind, n) = match k {
+            0 => (OFF_TOPIC, 1),
+            1 => (INAPPROPRIATE, 1),
+            2 => (SPAM, 4),
+            _ => match ins.rng.below(100) {
+                0..=24 => (SPAM, ins.rng.range(2, 5)),
+                25..=54 => (OFF_TOPIC, if ins.rng.chance(0.3) { 2 } else { 1 }),
+                55..=79 => (INAPPROPRIATE, if ins.rng.chance(0.3) { 2 } else { 1 }),
+                80..=94 => (NOTIFY_MODERATORS, 1),
+                _ => (ILLEGAL, 1),
+            },
+        };
+        let mut flaggers: Vec<i64> = match k {
+            0 => vec![MIA], // Mia's own flag (she sees it through /post_action_users)
+            2 => vec![LEADER_LENA],
+            _ => Vec::new(),
+        };
+        let mut tries = 0;
+        while (flaggers.len() as i64) < n && tries < 20 {
+            tries += 1;
+            let f = ins.random_member();
+            if f != author && !flaggers.contains(&f) {
+                flaggers.push(f);
+            }
+        }
+        flaggers.retain(|f| *f != author);
+        if flaggers.is_empty() {
+            flaggers.push(if author == ADMIN { MOD_ANNA } else { ADMIN });
+        }
+        let reviewed = k >= 3 && k >= flagged * 3 / 4;
+        let status = if reviewed { ins.rng.range(1, 3) } else { 0 };
+        let at = (posted_at + ins.rng.range(MIN, DAY)).min(now - 5 * MIN);
+        let (by, by_at) = if reviewed {
+            (
+                Some(ins.rng.range(ADMIN, 4)),
+                Some((at + ins.rng.range(HOUR, 2 * DAY)).min(now - MIN)),
+            )
+        } else {
+            (None, None)
+        };
+        let mut scores = Vec::with_capacity(flaggers.len());
+        for f in &flaggers {
+            let (tl, staff): (i64, bool) = weight.query_row([f], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            scores.push(flag_score(tl, staff));
+        }
+        let total: f64 = scores.iter().sum();
         rv.execute(params![
-            id,
+            FLAGGED_POST,
             status,
             topic_id,
             post_id,
             author,
-            flagger,
+            flaggers[0],
             category_id,
-            if extra { 9.5 } else { 5.0 },
-            at
+            total,
+            "{}",
+            at,
+            by,
+            by_at
         ])?;
-        sc.execute(params![id, flagger, post_id, score_type, at])?;
-        if extra {
-            let second = ins.random_member();
-            if second != author && second != flagger {
-                sc.execute(params![id, second, post_id, score_type, at + MIN])?;
-            }
+        let id = tx.last_insert_rowid();
+        let message = matches!(kind, NOTIFY_MODERATORS | ILLEGAL)
+            .then(|| FLAG_MESSAGES[(k as usize) % FLAG_MESSAGES.len()]);
+        for (i, (f, score)) in flaggers.iter().zip(&scores).enumerate() {
+            sc.execute(params![
+                id,
+                f,
+                post_id,
+                kind,
+                score,
+                status,
+                Option::<String>::None,
+                if i == 0 { message } else { None },
+                at + i as i64 * 7 * MIN,
+                by,
+                by_at
+            ])?;
         }
     }
+
+    // Held first posts of new members.
+    let newcomers: Vec<i64> = {
+        let mut st = tx.prepare(
+            "SELECT id FROM users WHERE id >= ?1 AND trust_level = 0 AND suspended_till IS NULL \
+             AND silenced_till IS NULL AND id NOT IN (SELECT user_id FROM posts) ORDER BY id LIMIT 500",
+        )?;
+        let it = st.query_map([FIRST_MEMBER], |r| r.get::<_, i64>(0))?;
+        it.collect::<Result<_, _>>()?
+    };
+    for k in 0..held {
+        let author = if newcomers.is_empty() {
+            ins.random_member()
+        } else {
+            newcomers[(k as usize * 13 + 5) % newcomers.len()]
+        };
+        let (title, raw) = HELD_POSTS[k as usize % HELD_POSTS.len()];
+        let at = now - ins.rng.range(5 * MIN, 2 * DAY);
+        let (topic_id, category_id, payload) = match title {
+            Some(title) => {
+                let category = ins.rng.range(2, 6);
+                (
+                    None,
+                    Some(category),
+                    serde_json::json!({"raw": raw, "title": title, "category": category, "tags": [],
+                        "archetype": "regular", "composer_open_duration_msecs": ins.rng.range(20_000, 400_000)}),
+                )
+            }
+            None => {
+                let mut topic = None;
+                for _ in 0..40 {
+                    let tid = ins.rng.range(1, max_topic);
+                    let row: Option<Option<i64>> = tx
+                        .query_row(
+                            "SELECT category_id FROM topics WHERE id = ?1 AND archetype = 'regular' \
+                             AND closed = 0 AND archived = 0 AND visible = 1",
+                            [tid],
+                            |r| r.get(0),
+                        )
+                        .ok();
+                    if let Some(cat) = row {
+                        topic = Some((tid, cat));
+                        break;
+                    }
+                }
+                let Some((tid, cat)) = topic else {
+                    continue;
+                };
+                (
+                    Some(tid),
+                    cat,
+                    serde_json::json!({"raw": raw, "reply_to_post_number": null, "tags": [],
+                        "archetype": "regular"}),
+                )
+            }
+        };
+        rv.execute(params![
+            QUEUED_POST,
+            0,
+            topic_id,
+            Option::<i64>::None,
+            author,
+            SYSTEM_USER_ID,
+            category_id,
+            SYSTEM_SCORE,
+            payload.to_string(),
+            at,
+            Option::<i64>::None,
+            Option::<i64>::None
+        ])?;
+        let id = tx.last_insert_rowid();
+        sc.execute(params![
+            id,
+            SYSTEM_USER_ID,
+            Option::<i64>::None,
+            NEEDS_APPROVAL,
+            SYSTEM_SCORE,
+            0,
+            "post_count",
+            Option::<String>::None,
+            at,
+            Option::<i64>::None,
+            Option::<i64>::None
+        ])?;
+    }
+
+    // A sign-up waiting for approval (inactive until approved).
+    let uid: i64 = tx.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM users", [], |r| {
+        r.get(0)
+    })?;
+    let first = *ins.rng.pick(&FIRST);
+    let last = *ins.rng.pick(&LAST);
+    let username = format!("{}_{}{}", first.to_lowercase(), last.to_lowercase(), uid);
+    let name = format!("{first} {last}");
+    let email = format!("{username}@mail.example.test");
+    let signed_up = now - 3 * HOUR;
+    tx.execute(
+        "INSERT INTO users (id, username, name, trust_level, created_at, last_seen_at, email, ip_address, active) \
+         VALUES (?1, ?2, ?3, 0, ?4, ?4, ?5, '203.0.113.251', 0)",
+        params![uid, username, name, signed_up, email],
+    )?;
+    let payload = serde_json::json!({"username": username, "name": name, "email": email,
+        "website": "https://deals.example", "bio": "Love tech and great deals!"});
+    rv.execute(params![
+        USER,
+        0,
+        Option::<i64>::None,
+        Option::<i64>::None,
+        uid,
+        SYSTEM_USER_ID,
+        Option::<i64>::None,
+        SYSTEM_SCORE,
+        payload.to_string(),
+        signed_up + MIN,
+        Option::<i64>::None,
+        Option::<i64>::None
+    ])?;
+    let id = tx.last_insert_rowid();
+    sc.execute(params![
+        id,
+        SYSTEM_USER_ID,
+        Option::<i64>::None,
+        NEEDS_APPROVAL,
+        SYSTEM_SCORE,
+        0,
+        "must_approve_users",
+        Option::<String>::None,
+        signed_up + MIN,
+        Option::<i64>::None,
+        Option::<i64>::None
+    ])?;
     Ok(())
 }
 

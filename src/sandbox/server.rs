@@ -676,11 +676,15 @@ pub(crate) fn handle_blocking(
 }
 
 fn route(ctx: &Ctx<'_>) -> ApiResult {
-    use super::{activity, badges, lists, live, misc, presence, topics, users, writes};
+    use super::{
+        about, activity, badges, edits, flags, lists, live, misc, presence, review, review_actions,
+        search, topics, users, writes,
+    };
     let segs: Vec<&str> = ctx.segs.iter().map(String::as_str).collect();
     let get = ctx.method == Method::GET || ctx.method == Method::HEAD;
     let post = ctx.method == Method::POST;
     let put = ctx.method == Method::PUT;
+    let delete = ctx.method == Method::DELETE;
     match segs.as_slice() {
         ["sandbox", "faults"] if get => faults_get(ctx),
         ["sandbox", "faults"] if put || post => faults_put(ctx),
@@ -724,6 +728,13 @@ fn route(ctx: &Ctx<'_>) -> ApiResult {
 
         ["posts"] if post => writes::create_post(ctx),
         ["posts", id] if get => topics::single_post(ctx, id),
+        ["posts", id] if put => edits::update(ctx, id),
+        ["posts", id, "revisions", n] if get => edits::revision(ctx, id, n),
+        ["post_actions"] if post => flags::create(ctx),
+        ["post_actions", id] if delete => flags::destroy(ctx, id),
+        ["post_action_users"] if get => flags::users(ctx),
+        ["search"] if get => search::search(ctx),
+        ["about"] if get => about::about(ctx),
         ["solution", "accept"] if post => writes::accept_solution(ctx),
         ["solution", "unaccept"] if post => writes::unaccept_solution(ctx),
         ["solution", "by_user"] if get => users::solved_by_user(ctx),
@@ -741,9 +752,11 @@ fn route(ctx: &Ctx<'_>) -> ApiResult {
         ["chat", "api", "channels"] if get => misc::chat_channels(ctx),
         ["chat", "api", "channels", id, "messages"] if get => misc::chat_messages(ctx, id),
 
-        ["review"] if get => misc::review_list(ctx),
-        ["review", "count"] if get => misc::review_count(ctx),
-        ["review", id, "perform", action] if put => misc::review_perform(ctx, id, action),
+        ["review"] if get => review::list(ctx),
+        ["review", "count"] if get => review::count(ctx),
+        ["review", "topics"] if get => review::topics(ctx),
+        ["review", id] if get => review::show(ctx, id),
+        ["review", id, "perform", action] if put => review_actions::perform(ctx, id, action),
 
         _ => Err(ApiError::not_found()),
     }

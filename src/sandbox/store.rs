@@ -152,25 +152,72 @@ CREATE TABLE IF NOT EXISTS chat_messages (
     cooked TEXT NOT NULL,
     created_at INTEGER NOT NULL
 );
+-- The review queue (see review.rs). `type` is Discourse's class name; `status`: pending 0,
+-- approved 1, rejected 2, ignored 3, deleted 4. The target is the post (`post_id`, NULL for a
+-- queued post until it is approved) or, for a ReviewableUser, the user
+-- (`target_created_by_id`). `payload` is a JSON object (a queued post's raw/title/category).
+-- `created_by_id` -1 is Discourse's system user. Databases from before these columns are
+-- rebuilt by `review::migrate_review`.
 CREATE TABLE IF NOT EXISTS reviewables (
     id INTEGER PRIMARY KEY,
+    type TEXT NOT NULL DEFAULT 'ReviewableFlaggedPost',
     status INTEGER NOT NULL DEFAULT 0,
-    topic_id INTEGER NOT NULL,
-    post_id INTEGER NOT NULL,
-    target_created_by_id INTEGER NOT NULL,
+    topic_id INTEGER,
+    post_id INTEGER,
+    target_created_by_id INTEGER,
     created_by_id INTEGER NOT NULL,
     category_id INTEGER,
-    score REAL NOT NULL,
+    score REAL NOT NULL DEFAULT 0,
     version INTEGER NOT NULL DEFAULT 0,
-    created_at INTEGER NOT NULL
+    payload TEXT NOT NULL DEFAULT '{}',
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER,
+    reviewed_by_id INTEGER,
+    reviewed_at INTEGER
 );
+-- One row per flag (or per reason a post or user needs approval: score_type 9).
+-- `status`: pending 0, agreed 1, disagreed 2, ignored 3.
 CREATE TABLE IF NOT EXISTS reviewable_scores (
     id INTEGER PRIMARY KEY,
     reviewable_id INTEGER NOT NULL,
     user_id INTEGER NOT NULL,
-    post_id INTEGER NOT NULL,
+    post_id INTEGER,
     score_type INTEGER NOT NULL,
+    score REAL NOT NULL DEFAULT 1,
+    status INTEGER NOT NULL DEFAULT 0,
+    reason TEXT,
+    message TEXT,
+    created_at INTEGER NOT NULL,
+    reviewed_by_id INTEGER,
+    reviewed_at INTEGER
+);
+-- Edits (`PUT /posts/{id}`): revision `number` is the post's version after the edit (2, 3, …).
+CREATE TABLE IF NOT EXISTS post_revisions (
+    id INTEGER PRIMARY KEY,
+    post_id INTEGER NOT NULL,
+    number INTEGER NOT NULL,
+    user_id INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    edit_reason TEXT,
+    hidden INTEGER NOT NULL DEFAULT 0,
+    before_raw TEXT NOT NULL,
+    before_cooked TEXT NOT NULL,
+    after_raw TEXT NOT NULL,
+    after_cooked TEXT NOT NULL,
+    UNIQUE (post_id, number)
+);
+-- Full-page searches (`search_log_id`).
+CREATE TABLE IF NOT EXISTS search_logs (
+    id INTEGER PRIMARY KEY,
+    term TEXT NOT NULL,
+    user_id INTEGER,
     created_at INTEGER NOT NULL
+);
+-- The search index (fts.rs): one row per live post, rowid = post id; title = its topic's title.
+CREATE VIRTUAL TABLE IF NOT EXISTS posts_fts USING fts5(
+    title, raw,
+    content = '', contentless_delete = 1,
+    tokenize = 'porter unicode61 remove_diacritics 2'
 );
 "#;
 
@@ -192,9 +239,13 @@ CREATE INDEX IF NOT EXISTS tau_user ON topic_allowed_users (user_id);
 CREATE INDEX IF NOT EXISTS user_badges_user ON user_badges (user_id);
 CREATE INDEX IF NOT EXISTS user_badges_badge ON user_badges (badge_id);
 CREATE INDEX IF NOT EXISTS chat_messages_channel ON chat_messages (channel_id, id);
+CREATE INDEX IF NOT EXISTS posts_created ON posts (created_at);
 CREATE INDEX IF NOT EXISTS reviewables_status ON reviewables (status, id);
+CREATE INDEX IF NOT EXISTS reviewables_post ON reviewables (post_id);
+CREATE INDEX IF NOT EXISTS reviewables_topic ON reviewables (topic_id, status);
 CREATE INDEX IF NOT EXISTS reviewable_scores_user ON reviewable_scores (user_id);
 CREATE INDEX IF NOT EXISTS reviewable_scores_post ON reviewable_scores (post_id);
+CREATE INDEX IF NOT EXISTS reviewable_scores_reviewable ON reviewable_scores (reviewable_id);
 "#;
 
 /// Opens the database file, creating the schema, and seeds it when it holds no users.
@@ -210,15 +261,21 @@ pub(crate) fn open_and_seed(
     )?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     conn.execute_batch(SCHEMA)?;
+    super::review::migrate_review(&conn)?;
     let users: i64 = conn.query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))?;
     if users == 0 {
+        // The search index is filled in one statement after the bulk insert.
+        super::fts::prepare_bulk_load(&conn)?;
         let tx = conn.transaction()?;
         super::seed::seed(&tx, topics, seed, now_ms())?;
         tx.execute_batch(INDEXES)?;
         tx.commit()?;
+        super::fts::ensure_index(&conn)?;
         conn.execute_batch("ANALYZE;")?;
     } else {
         conn.execute_batch(INDEXES)?;
+        // Databases from before search get their index here, once.
+        super::fts::ensure_index(&conn)?;
     }
     Ok(conn)
 }

@@ -492,12 +492,12 @@ pub(crate) fn admin_user(ctx: &Ctx<'_>, id: &str) -> ApiResult {
     let s = stats(ctx, u.id)?;
     let flags_given = count(
         ctx,
-        "SELECT COUNT(*) FROM reviewable_scores WHERE user_id = ?1",
+        "SELECT COUNT(*) FROM reviewable_scores WHERE user_id = ?1 AND score_type <> 9",
         u.id,
     )?;
     let flags_received = count(
         ctx,
-        "SELECT COUNT(*) FROM reviewable_scores rs JOIN posts p ON p.id = rs.post_id WHERE p.user_id = ?1",
+        "SELECT COUNT(*) FROM reviewable_scores rs JOIN posts p ON p.id = rs.post_id WHERE p.user_id = ?1 AND rs.score_type <> 9",
         u.id,
     )?;
     let pm_count = count(

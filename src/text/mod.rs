@@ -16,7 +16,12 @@ pub fn render_plain(html: &str) -> String {
     let text: Vec<String> = rendered
         .lines
         .iter()
-        .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect::<String>())
+        .map(|l| {
+            l.spans
+                .iter()
+                .map(|s| s.content.as_ref())
+                .collect::<String>()
+        })
         .filter(|l| !l.trim().is_empty())
         .collect();
     sanitize_line(&text.join(" "))

@@ -134,11 +134,22 @@ pub enum RemoteFilter {
     #[default]
     Idle,
     /// Typing: ask once it pauses.
-    Due { text: String, at: Instant },
-    Asking { text: String },
+    Due {
+        text: String,
+        at: Instant,
+    },
+    Asking {
+        text: String,
+    },
     /// Topics of the view the server found that the loaded ones do not hold.
-    Found { text: String, topics: Vec<TopicSummary> },
-    Failed { text: String, error: String },
+    Found {
+        text: String,
+        topics: Vec<TopicSummary>,
+    },
+    Failed {
+        text: String,
+        error: String,
+    },
 }
 
 /// Pane sizes and visibility, changed from the keyboard.
@@ -413,7 +424,10 @@ impl App {
             || self.views.iter().any(|v| v.loading.is_some())
             || self.thread.as_ref().is_some_and(|t| t.loading)
             || self.profile.as_ref().is_some_and(|p| p.board.is_loading())
-            || self.composer.as_ref().is_some_and(|c| c.draft_due.is_some())
+            || self
+                .composer
+                .as_ref()
+                .is_some_and(|c| c.draft_due.is_some())
             || matches!(self.remote_filter, RemoteFilter::Due { .. })
             || self.budget.paused_for.is_some()
     }

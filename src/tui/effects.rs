@@ -43,9 +43,9 @@ impl Runner {
     pub fn run(&self, effect: Effect) -> Option<Effect> {
         let backend = self.backend.clone();
         match effect {
-            Effect::LoadAccount => {
-                self.spawn(false, async move { Msg::Account(bounded(backend.whoami()).await) })
-            }
+            Effect::LoadAccount => self.spawn(false, async move {
+                Msg::Account(bounded(backend.whoami()).await)
+            }),
             Effect::LoadCategories => self.spawn(false, async move {
                 Msg::Categories(bounded(backend.categories()).await)
             }),
@@ -87,9 +87,9 @@ impl Runner {
                     });
                 }
             }
-            Effect::LoadBadges => {
-                self.spawn(false, async move { Msg::Badges(bounded(backend.badges()).await) })
-            }
+            Effect::LoadBadges => self.spawn(false, async move {
+                Msg::Badges(bounded(backend.badges()).await)
+            }),
             Effect::FilterSearch { text, query } => self.spawn(false, async move {
                 let result = bounded(backend.search(&query)).await;
                 Msg::FilterFound { text, result }

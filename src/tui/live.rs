@@ -42,10 +42,12 @@ pub fn spawn_feed(
     refresh_every: Duration,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
-        let fallback = |reason: String| Msg::LiveState(LiveState::Periodic {
-            every: refresh_every,
-            reason,
-        });
+        let fallback = |reason: String| {
+            Msg::LiveState(LiveState::Periodic {
+                every: refresh_every,
+                reason,
+            })
+        };
         let feed = if enabled {
             backend.live_feed(&client_id).ok_or_else(|| {
                 backend

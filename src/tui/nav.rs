@@ -436,7 +436,10 @@ fn copy(app: &mut App, link: String, what: &str) -> Effects {
             vec![Effect::Copy(link)]
         }
         None => {
-            app.set_status("that link is not a web or mail link; not copied", Level::Warning);
+            app.set_status(
+                "that link is not a web or mail link; not copied",
+                Level::Warning,
+            );
             none()
         }
     }
@@ -485,7 +488,11 @@ pub fn open_topic(app: &mut App, arg: Option<String>) -> Effects {
     let id = arg
         .as_deref()
         .map(|a| a.trim().trim_start_matches('#'))
-        .filter(|a| !a.is_empty() && a.chars().all(|c| c.is_ascii_alphanumeric() || "-_".contains(c)));
+        .filter(|a| {
+            !a.is_empty()
+                && a.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_".contains(c))
+        });
     match id {
         Some(id) => {
             let id = TopicId::new(id);
@@ -585,7 +592,10 @@ pub fn toggle_select(app: &mut App, _: Option<String>) -> Effects {
             thread.marked.insert(post_id);
         }
         let count = thread.marked.len();
-        app.set_status(format!("{count} post(s) marked to move (m moves them)"), Level::Info);
+        app.set_status(
+            format!("{count} post(s) marked to move (m moves them)"),
+            Level::Info,
+        );
     }
     app.rerender_thread();
     move_by(app, 1)

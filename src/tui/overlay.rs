@@ -203,10 +203,7 @@ pub fn palette_matches(app: &App, input: &str) -> Vec<(String, String, &'static 
         })
         .collect();
     scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.len().cmp(&b.1.len())));
-    scored
-        .into_iter()
-        .map(|(_, t, k, d)| (t, k, d))
-        .collect()
+    scored.into_iter().map(|(_, t, k, d)| (t, k, d)).collect()
 }
 
 /// One line of the help.

@@ -99,7 +99,12 @@ impl App {
         }]
     }
 
-    pub(super) fn on_board_part(&mut self, username: &str, part: BoardPart, result: Result<BoardData>) {
+    pub(super) fn on_board_part(
+        &mut self,
+        username: &str,
+        part: BoardPart,
+        result: Result<BoardData>,
+    ) {
         self.board_mut(username).apply(part, result);
         if part == BoardPart::Badges {
             crate::actions::award::badges_arrived(self, username);

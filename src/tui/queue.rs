@@ -105,7 +105,11 @@ impl App {
         first_page: bool,
         result: Result<TopicPage>,
     ) -> Vec<Effect> {
-        if self.views.get(index).is_none_or(|v| v.generation != generation) {
+        if self
+            .views
+            .get(index)
+            .is_none_or(|v| v.generation != generation)
+        {
             return Vec::new();
         }
         if first_page && index == self.active_view {
@@ -141,7 +145,10 @@ impl App {
             Err(e) => {
                 view.error = Some(e.to_string());
                 let name = view.name.clone();
-                self.set_status(format!("{name}: {}", Self::describe_error(&e)), Level::Error);
+                self.set_status(
+                    format!("{name}: {}", Self::describe_error(&e)),
+                    Level::Error,
+                );
                 Vec::new()
             }
         }
@@ -185,7 +192,10 @@ impl App {
                 return Vec::new();
             }
         };
-        for id in asked.iter().filter(|id| !topics.iter().any(|t| t.id == **id)) {
+        for id in asked
+            .iter()
+            .filter(|id| !topics.iter().any(|t| t.id == **id))
+        {
             self.remove_everywhere(id);
         }
         let mut announced = Vec::new();
@@ -419,10 +429,7 @@ impl App {
                 let categories = &self.categories;
                 let added = self.views[index]
                     .add_server_matches(topics.clone(), |t| category_name_in(categories, t));
-                self.remote_filter = RemoteFilter::Found {
-                    text,
-                    topics,
-                };
+                self.remote_filter = RemoteFilter::Found { text, topics };
                 if added > 0 {
                     self.set_status(
                         format!("{added} more from the server (not loaded before)"),

@@ -53,7 +53,9 @@ impl App {
                     .and_then(|t| t.posts.get(thread.selected))
                     .map(|p| p.id.clone());
                 thread.title = topic.summary.title.clone();
-                if let Some(i) = selected_id.and_then(|sid| topic.posts.iter().position(|p| p.id == sid)) {
+                if let Some(i) =
+                    selected_id.and_then(|sid| topic.posts.iter().position(|p| p.id == sid))
+                {
                     thread.selected = i;
                 }
                 let count = topic.posts.len();

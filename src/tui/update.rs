@@ -333,9 +333,20 @@ impl App {
         let plain = !key
             .modifiers
             .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+        let typing = match key.code {
+            KeyCode::Char(_) if plain => true,
+            KeyCode::Backspace => true,
+            KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => true,
+            KeyCode::Tab => return Some(Action::new(ActionKind::MoveDown).run(self)),
+            _ => false,
+        };
+        if !typing {
+            return None;
+        }
         let (input, selected) = match self.overlay.as_mut()? {
             Overlay::Palette { input, selected } => (input, Some(selected)),
             Overlay::Picker(p) => {
+                // Typing chooses: the best match is selected.
                 p.armed = true;
                 (&mut p.input, Some(&mut p.selected))
             }
@@ -351,9 +362,7 @@ impl App {
             KeyCode::Backspace => {
                 input.pop();
             }
-            KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => input.clear(),
-            KeyCode::Tab => return Some(Action::new(ActionKind::MoveDown).run(self)),
-            _ => return None,
+            _ => input.clear(),
         }
         if let Some(s) = selected {
             *s = 0;

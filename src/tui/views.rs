@@ -223,8 +223,7 @@ impl ViewTab {
             }
             if self.server_matches.insert(id.clone()) {
                 // Already placed but not visible by its search text: show it now.
-                if let (Some(&pos), Some(visible)) = (self.by_id.get(&id), self.visible.as_mut())
-                {
+                if let (Some(&pos), Some(visible)) = (self.by_id.get(&id), self.visible.as_mut()) {
                     if !visible.contains(&pos) {
                         insert_sorted(visible, &self.keys, pos, self.keys[pos]);
                     }
@@ -309,7 +308,11 @@ impl ViewTab {
     }
 
     /// Adds the topics of a page (dropping ones already here).
-    pub fn append_page(&mut self, topics: Vec<TopicSummary>, category_name: impl Fn(&TopicSummary) -> String) {
+    pub fn append_page(
+        &mut self,
+        topics: Vec<TopicSummary>,
+        category_name: impl Fn(&TopicSummary) -> String,
+    ) {
         let selected_id = self.selected_topic().map(|t| t.id.clone());
         for t in topics {
             let category = category_name(&t);
@@ -328,11 +331,11 @@ impl ViewTab {
         category_name: impl Fn(&TopicSummary) -> String,
     ) -> Vec<TopicId> {
         let selected_id = self.selected_topic().map(|t| t.id.clone());
-        let gone: Vec<TopicId> = if let Some(last_key) = topics.iter().map(|t| self.key_of(t)).max() {
+        let gone: Vec<TopicId> = if let Some(last_key) = topics.iter().map(|t| self.key_of(t)).max()
+        {
             let fresh: std::collections::HashSet<&TopicId> = topics.iter().map(|t| &t.id).collect();
             let whole = next.is_none();
-            self
-                .order
+            self.order
                 .iter()
                 .filter_map(|p| self.topics.get(*p))
                 .filter(|t| !fresh.contains(&t.id) && (whole || self.key_of(t) <= last_key))
@@ -487,7 +490,9 @@ impl ViewTab {
             self.offset = self.selected + 1 - rows;
         }
         let max_offset = self.visible_len().saturating_sub(rows);
-        self.offset = self.offset.min(max_offset.max(self.selected.saturating_sub(rows - 1)));
+        self.offset = self
+            .offset
+            .min(max_offset.max(self.selected.saturating_sub(rows - 1)));
     }
 }
 
@@ -564,14 +569,13 @@ mod tests {
     #[test]
     fn pages_append_in_order_and_live_topics_insert_in_place() {
         let mut v = view();
-        v.append_page(vec![topic(1, 90, "a"), topic(2, 60, "b")], |_| String::new());
+        v.append_page(vec![topic(1, 90, "a"), topic(2, 60, "b")], |_| {
+            String::new()
+        });
         v.append_page(vec![topic(3, 30, "c")], |_| String::new());
         assert_eq!(ids(&v), ["1", "2", "3"]);
         // A topic created 45 minutes ago sorts between 2 and 3.
-        assert_eq!(
-            v.place_topic(topic(4, 45, "d"), true, ""),
-            Placed::Entered
-        );
+        assert_eq!(v.place_topic(topic(4, 45, "d"), true, ""), Placed::Entered);
         assert_eq!(ids(&v), ["1", "2", "4", "3"]);
         // A duplicate on a later page is not added twice.
         v.append_page(vec![topic(4, 45, "d")], |_| String::new());
@@ -617,11 +621,20 @@ mod tests {
             |_| String::new(),
         );
         v.select(1, 10);
-        assert_eq!(v.selected_topic().map(|t| t.id.to_string()), Some("2".into()));
+        assert_eq!(
+            v.selected_topic().map(|t| t.id.to_string()),
+            Some("2".into())
+        );
         v.place_topic(topic(4, 95, "older"), true, "");
-        assert_eq!(v.selected_topic().map(|t| t.id.to_string()), Some("2".into()));
+        assert_eq!(
+            v.selected_topic().map(|t| t.id.to_string()),
+            Some("2".into())
+        );
         v.remove(&TopicId::from(1));
-        assert_eq!(v.selected_topic().map(|t| t.id.to_string()), Some("2".into()));
+        assert_eq!(
+            v.selected_topic().map(|t| t.id.to_string()),
+            Some("2".into())
+        );
         v.remove(&TopicId::from(2));
         assert!(v.selected_topic().is_some(), "a neighbour is selected");
         for id in [3, 4] {
@@ -639,7 +652,9 @@ mod tests {
     fn a_refresh_never_shortens_what_was_loaded() {
         let mut v = view();
         v.append_page(
-            (1..=6).map(|i| topic(i, 100 - i as i64 * 10, "t")).collect(),
+            (1..=6)
+                .map(|i| topic(i, 100 - i as i64 * 10, "t"))
+                .collect(),
             |_| String::new(),
         );
         v.next = Some(PageToken::from(2));

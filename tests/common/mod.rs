@@ -20,14 +20,21 @@ pub struct TestSandbox {
     pub dir: tempfile::TempDir,
 }
 
+/// A small demo with every rate limit off (tests that measure limits turn them on).
 pub fn options(dir: &tempfile::TempDir) -> SandboxOptions {
     SandboxOptions {
-        addr: "127.0.0.1:0".parse().expect("addr"),
-        db_path: dir.path().join("sandbox.db"),
-        api_key: KEY.to_string(),
         topics: TOPICS,
         seed: SEED,
         admin_rate_limit_per_minute: None,
+        user_key_rate_limit_per_minute: None,
+        user_key_daily_limit: None,
+        ip_rate_limit_per_minute: None,
+        ip_rate_limit_per_10_secs: None,
+        ..SandboxOptions::new(
+            "127.0.0.1:0".parse().expect("addr"),
+            dir.path().join("sandbox.db"),
+            KEY.to_string(),
+        )
     }
 }
 

@@ -138,12 +138,16 @@ impl Site {
     pub async fn start() -> Site {
         let home = tempfile::tempdir().unwrap();
         let sandbox = Sandbox::start(SandboxOptions {
-            addr: "127.0.0.1:0".parse().unwrap(),
-            db_path: home.path().join("sandbox.db"),
-            api_key: API_KEY.into(),
             topics: 120,
             seed: 11,
             admin_rate_limit_per_minute: None,
+            user_key_rate_limit_per_minute: None,
+            user_key_daily_limit: None,
+            ..SandboxOptions::new(
+                "127.0.0.1:0".parse().unwrap(),
+                home.path().join("sandbox.db"),
+                API_KEY.into(),
+            )
         })
         .await
         .expect("sandbox starts");

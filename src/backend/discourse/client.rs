@@ -186,6 +186,16 @@ impl Client {
 
     /// Sends one request once it has room in the budget; a 429 pauses the whole budget.
     async fn execute(&self, req: reqwest::RequestBuilder) -> Result<Vec<u8>> {
+        self.execute_with(req, true).await
+    }
+
+    /// As [`Client::execute`]; `pause_on_refusal` false for endpoints whose 429 is their own
+    /// (the message bus queue, presence), which must not hold every other request.
+    async fn execute_with(
+        &self,
+        req: reqwest::RequestBuilder,
+        pause_on_refusal: bool,
+    ) -> Result<Vec<u8>> {
         self.governor.admit().await;
         let mut resp = req.send().await.map_err(network_error)?;
         let status = resp.status().as_u16();
@@ -212,17 +222,16 @@ impl Client {
         } else {
             let err = map_error(status, retry_after.as_deref(), &body);
             if let BackendError::RateLimited { wait, .. } = &err {
-                self.governor.refused(*wait);
+                if pause_on_refusal {
+                    self.governor.refused(*wait);
+                }
             }
             Err(err)
         }
     }
 
     /// A write: sent again only after a 429 (the server did nothing), within the wait cap.
-    async fn execute_write(
-        &self,
-        build: impl Fn() -> reqwest::RequestBuilder,
-    ) -> Result<Vec<u8>> {
+    async fn execute_write(&self, build: impl Fn() -> reqwest::RequestBuilder) -> Result<Vec<u8>> {
         let mut attempt = 0;
         loop {
             match self.execute(build()).await {
@@ -278,8 +287,10 @@ impl Client {
             .await
     }
 
-    /// A form-encoded POST, sent once (never retried here). `timeout` replaces the default
-    /// per-request timeout (long polls); `headers` are added to the auth headers.
+    /// A form-encoded POST to the live endpoints (message bus, presence), sent once: never
+    /// retried, and its 429 (the bus queue's, presence's own limit) is the caller's to wait
+    /// out. `timeout` replaces the default per-request timeout (long polls); `headers` are
+    /// added to the auth headers.
     pub async fn post_form(
         &self,
         path: &str,
@@ -288,17 +299,14 @@ impl Client {
         headers: &[(&'static str, &'static str)],
     ) -> Result<Vec<u8>> {
         let url = self.url(path, &[])?;
-        self.execute_write(|| {
-            let mut req = self.http.post(url.clone()).form(form);
-            if let Some(t) = timeout {
-                req = req.timeout(t);
-            }
-            for (name, value) in headers {
-                req = req.header(*name, *value);
-            }
-            req
-        })
-        .await
+        let mut req = self.http.post(url).form(form);
+        if let Some(t) = timeout {
+            req = req.timeout(t);
+        }
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        self.execute_with(req, false).await
     }
 }
 

@@ -119,6 +119,12 @@ pub fn reviews(body: &[u8]) -> Result<Vec<ReviewItem>> {
     Ok(map::reviews(parse(body, "review queue")?))
 }
 
+/// `/search.json`: the topics found, an excerpt of the best post of each, and whether there
+/// is more. The obsolete grouped-array shape of old recordings decodes to nothing found.
+pub fn search(body: &[u8]) -> Result<crate::backend::SearchResults> {
+    Ok(map::search_results(parse(body, "search")?))
+}
+
 /// Chat channel ids and titles from `/chat/api/channels.json` or `/chat/api/me/channels.json`.
 pub fn chat_channels(body: &[u8]) -> Result<Vec<(u64, String)>> {
     let resp: ChatChannelsResponse = parse(body, "chat channels")?;

@@ -82,7 +82,9 @@ pub(super) fn poll_body(body: &[u8]) -> Result<Vec<Value>> {
 
 fn need_client_id(client_id: &str) -> Result<()> {
     if client_id.trim().is_empty() {
-        return Err(BackendError::Refused("the live feed needs a client id".into()));
+        return Err(BackendError::Refused(
+            "the live feed needs a client id".into(),
+        ));
     }
     Ok(())
 }
@@ -200,7 +202,9 @@ pub(super) async fn announce_replying(
         ("client_id".to_owned(), client_id.to_owned()),
         (list.to_owned(), channel.clone()),
     ];
-    let body = client.post_form("/presence/update", &form, None, &[]).await?;
+    let body = client
+        .post_form("/presence/update", &form, None, &[])
+        .await?;
     // Any 2xx is accepted; only an explicit `false` for the entered channel is a refusal.
     if replying {
         if let Ok(resp) = serde_json::from_slice::<PresenceUpdateResponse>(&body) {

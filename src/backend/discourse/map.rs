@@ -251,16 +251,29 @@ pub fn search_results(resp: SearchResponse) -> crate::backend::SearchResults {
 
 /// A private-message list as timeline items.
 pub fn private_messages(resp: TopicListResponse) -> Result<Vec<Activity>> {
-    let excerpts: Vec<Option<String>> = resp
+    // Excerpts by topic id: a row the list drops (no id) must not shift them onto others.
+    let excerpts: HashMap<u64, String> = resp
         .topic_list
         .as_ref()
-        .map(|l| l.topics.iter().map(|t| t.excerpt.clone()).collect())
+        .map(|l| {
+            l.topics
+                .iter()
+                .filter_map(|t| Some((t.id?, t.excerpt.clone()?)))
+                .collect()
+        })
         .unwrap_or_default();
     let page = topic_list(resp)?.page;
     Ok(page
         .topics
         .into_iter()
-        .zip(excerpts.into_iter().chain(std::iter::repeat(None)))
+        .map(|t| {
+            let excerpt =
+                t.id.as_str()
+                    .parse::<u64>()
+                    .ok()
+                    .and_then(|id| excerpts.get(&id).cloned());
+            (t, excerpt)
+        })
         .map(|(t, excerpt)| Activity {
             channel: Channel::PrivateMessage,
             at: t.last_posted_at.unwrap_or(t.created_at),
@@ -331,9 +344,7 @@ pub fn posts(stream: Option<PostStream>, topic: Option<&TopicId>) -> Vec<Post> {
 
 /// A topic from its first chunk, plus the ids of the posts still to fetch, in stream order.
 pub fn topic(t: TopicShow, site_url: &str) -> Result<(Topic, Vec<PostId>)> {
-    let id = TopicId::from(
-        t.id.ok_or_else(|| BackendError::Malformed("topic: no id".into()))?,
-    );
+    let id = TopicId::from(t.id.ok_or_else(|| BackendError::Malformed("topic: no id".into()))?);
     let stream = t.post_stream.unwrap_or_default();
     let order: Vec<PostId> = stream.stream.iter().copied().map(PostId::from).collect();
     let posts: Vec<Post> = stream
@@ -342,7 +353,11 @@ pub fn topic(t: TopicShow, site_url: &str) -> Result<(Topic, Vec<PostId>)> {
         .filter_map(|p| post(p, Some(&id)))
         .collect();
     let have: BTreeSet<&PostId> = posts.iter().map(|p| &p.id).collect();
-    let missing = order.iter().filter(|i| !have.contains(i)).cloned().collect();
+    let missing = order
+        .iter()
+        .filter(|i| !have.contains(i))
+        .cloned()
+        .collect();
     let details = t.details.unwrap_or_default();
     let accepted = t
         .accepted_answer

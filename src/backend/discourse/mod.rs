@@ -170,6 +170,13 @@ fn order_params(order: TopicOrder, out: &mut Vec<(&'static str, String)>) {
     }
 }
 
+/// An id as Discourse's JSON carries it: a number (Discourse ids are integers).
+fn num(id: &str) -> serde_json::Value {
+    id.parse::<u64>()
+        .map(|n| json!(n))
+        .unwrap_or_else(|_| json!(id))
+}
+
 /// The 0-based Discourse page a token names (a token that is not a number is page 0).
 fn page_number(token: Option<&PageToken>) -> u32 {
     token
@@ -532,8 +539,7 @@ impl Backend for Discourse {
             params.push(("page", query.page.min(10).to_string()));
         }
         let body = self.client.get("/search.json", &params).await?;
-        let resp: wire::SearchResponse = map::parse(&body, "search")?;
-        Ok(map::search_results(resp))
+        decode::search(&body)
     }
 
     async fn reply(&self, reply: &NewReply) -> Result<Sent> {
@@ -594,7 +600,7 @@ impl Backend for Discourse {
             .send(
                 Method::POST,
                 "/solution/accept.json",
-                &json!({ "id": post.as_str() }),
+                &json!({ "id": num(post.as_str()) }),
             )
             .await?;
         decode::write_ack(&body, "accept the solution")
@@ -606,7 +612,7 @@ impl Backend for Discourse {
             .send(
                 Method::POST,
                 "/solution/unaccept.json",
-                &json!({ "id": post.as_str() }),
+                &json!({ "id": num(post.as_str()) }),
             )
             .await?;
         decode::write_ack(&body, "unaccept the solution")
@@ -621,16 +627,16 @@ impl Backend for Discourse {
         if posts.is_empty() {
             return Err(BackendError::Refused("no posts selected to move".into()));
         }
-        let ids: Vec<&str> = posts.iter().map(PostId::as_str).collect();
+        let ids: Vec<serde_json::Value> = posts.iter().map(|p| num(p.as_str())).collect();
         let mut body = json!({ "post_ids": ids });
         match to {
             MoveDestination::ExistingTopic(dest) => {
-                body["destination_topic_id"] = json!(dest.as_str())
+                body["destination_topic_id"] = num(dest.as_str())
             }
             MoveDestination::NewTopic { title, category_id } => {
                 body["title"] = json!(title);
                 if let Some(c) = category_id {
-                    body["category_id"] = json!(c.as_str());
+                    body["category_id"] = num(c.as_str());
                 }
             }
         }
@@ -651,7 +657,7 @@ impl Backend for Discourse {
             .send(
                 Method::PUT,
                 &format!("/t/-/{}.json", seg(topic.as_str())),
-                &json!({ "category_id": category.as_str() }),
+                &json!({ "category_id": num(category.as_str()) }),
             )
             .await?;
         decode::write_ack(&body, "move the topic")
@@ -664,7 +670,7 @@ impl Backend for Discourse {
 
     async fn award_badge(&self, award: &BadgeAward) -> Result<GrantedBadge> {
         let mut body =
-            json!({ "username": award.username, "badge_id": award.badge_id.as_str() });
+            json!({ "username": award.username, "badge_id": num(award.badge_id.as_str()) });
         if let Some(r) = award.reason.as_deref().filter(|r| !r.trim().is_empty()) {
             body["reason"] = json!(r);
         }
@@ -890,7 +896,10 @@ mod tests {
         };
         let p = list_params(&q);
         let has = |k: &str, v: &str| p.iter().any(|(pk, pv)| *pk == k && pv == v);
-        assert!(has("order", "activity") && has("ascending", "true"), "{p:?}");
+        assert!(
+            has("order", "activity") && has("ascending", "true"),
+            "{p:?}"
+        );
     }
 
     #[test]

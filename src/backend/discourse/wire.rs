@@ -92,9 +92,7 @@ pub(crate) mod lenient {
     /// The list a document is about: absent or `null` is empty, an array is read leniently,
     /// and anything else (`"topics":"abc"`) fails the document, so a page that is not a page
     /// is reported instead of read as an empty one.
-    pub fn list<'de, D: Deserializer<'de>, T: DeserializeOwned>(
-        d: D,
-    ) -> Result<Vec<T>, D::Error> {
+    pub fn list<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<Vec<T>, D::Error> {
         match value(d)? {
             None | Some(Value::Null) => Ok(Vec::new()),
             Some(Value::Array(items)) => Ok(items

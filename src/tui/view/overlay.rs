@@ -29,7 +29,15 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                     unavailable: false,
                 })
                 .collect();
-            list_dialog(frame, theme, area, "Command", input, &items, Some(*selected));
+            list_dialog(
+                frame,
+                theme,
+                area,
+                "Command",
+                input,
+                &items,
+                Some(*selected),
+            );
         }
         Some(Overlay::Picker(p)) => {
             let items: Vec<Item> = p
@@ -293,7 +301,10 @@ fn messages(frame: &mut Frame, app: &App, area: Rect, scroll: usize) {
         }
     }
     if lines.is_empty() {
-        lines.push(Line::from(Span::styled("no messages yet", theme.style(Slot::Muted))));
+        lines.push(Line::from(Span::styled(
+            "no messages yet",
+            theme.style(Slot::Muted),
+        )));
     }
     let height = inner.height as usize;
     let start = (selected_line + 1).saturating_sub(height);
@@ -340,7 +351,7 @@ fn pending_keys(frame: &mut Frame, app: &App, area: Rect) {
 fn toasts(frame: &mut Frame, app: &App, area: Rect) {
     let theme = &app.config.theme;
     for (i, toast) in app.toasts.iter().rev().take(3).enumerate() {
-        let text = fit(&toast.text, 50);
+        let text = fit(&toast.text, (area.width as usize).saturating_sub(6).min(72));
         let width = (text.chars().count() as u16 + 4).min(area.width);
         let y = area.y + 1 + (i as u16) * 3;
         if y + 3 > area.height {

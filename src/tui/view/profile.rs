@@ -176,7 +176,9 @@ pub fn summary_lines(
                         s.days_visited,
                         s.time_read_secs / 3600,
                         badge_count,
-                        s.likes_rank.map(|r| format!("  rank #{r}")).unwrap_or_default()
+                        s.likes_rank
+                            .map(|r| format!("  rank #{r}"))
+                            .unwrap_or_default()
                     ),
                     width,
                 ),

@@ -125,7 +125,10 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     } else {
         0
     };
-    let fixed = 9 + 1 + 1 + 1
+    let fixed = 9
+        + 1
+        + 1
+        + 1
         + if wide { category_width + 1 + 3 + 1 } else { 0 }
         + if medium { author_width + 1 + 3 + 1 } else { 0 };
     let title_width = inner.width.saturating_sub(fixed).max(10) as usize;
