@@ -47,18 +47,13 @@ impl AuditLog {
             target: target.to_string(),
             result: result.to_string(),
         };
-        if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.path)?;
+        // The moderation trail is private: a 0600 file in a 0700 directory.
+        let mut file = crate::files::append_private(&self.path)?;
         let line = serde_json::to_string(&entry).map_err(std::io::Error::other)?;
         writeln!(file, "{line}")
     }
 
-    /// All entries, oldest first. Lines that do not parse are skipped.
+    /// All entries, oldest first. Lines that do not parse (a torn last line) are skipped.
     pub fn entries(&self) -> std::io::Result<Vec<AuditEntry>> {
         let file = match std::fs::File::open(&self.path) {
             Ok(f) => f,

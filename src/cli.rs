@@ -39,6 +39,9 @@ pub enum CliError {
     /// Standard output was closed by its reader: end quietly.
     #[error("standard output closed")]
     Closed,
+    /// The command has printed what failed (`doctor`): exit with this status, say nothing more.
+    #[error("exit status {0}")]
+    Reported(u8),
 }
 
 impl CliError {
@@ -51,6 +54,7 @@ impl CliError {
             CliError::Connect(ConnectError::Sandbox(_)) | CliError::Io(_) => 7,
             CliError::Timeout(_) => 7,
             CliError::Closed => 0,
+            CliError::Reported(code) => *code,
         }
     }
 
@@ -65,6 +69,7 @@ impl CliError {
             CliError::Io(_) => "io",
             CliError::Timeout(_) => "timeout",
             CliError::Closed => "closed",
+            CliError::Reported(_) => "reported",
         }
     }
 }

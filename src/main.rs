@@ -8,7 +8,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::parser::ValueSource;
+use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use modterm::cli::{self, CliError, Out};
 use modterm::connect::ConnectArgs;
@@ -259,6 +260,35 @@ enum Command {
         #[command(subcommand)]
         command: SandboxCommand,
     },
+    /// Check the setup: files, profile and key source, the site and account, the request
+    /// budget, the live feed, the terminal and the log. Exit 0 when nothing fails.
+    Doctor {
+        #[command(flatten)]
+        connect: ConnectFlags,
+        /// One JSON object with every check.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The effective configuration, each value with where it came from.
+    Config {
+        #[command(subcommand)]
+        command: Option<ConfigCommand>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Shell completions on standard output (for example: modterm completions bash > ~/.local/share/bash-completion/completions/modterm).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// The manual page (roff) on standard output: modterm man | man -l -
+    Man,
+}
+
+#[derive(Subcommand, Debug)]
+enum ConfigCommand {
+    /// The path of config.toml (whether or not it exists).
+    Path,
 }
 
 #[derive(Subcommand, Debug)]
@@ -303,7 +333,12 @@ struct ServeArgs {
 fn main() -> ExitCode {
     // SIGPIPE stays ignored (Rust's default): a server that closes a socket mid-write is an
     // error to report, and a closed stdout ends the command quietly (see `output`).
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let given = given_options(&matches);
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -316,10 +351,11 @@ fn main() -> ExitCode {
         }
     };
     let json = cli_wants_json(&cli);
-    match runtime.block_on(run(cli)) {
+    match runtime.block_on(run(cli, given)) {
         Ok(Exit::Quit) => ExitCode::SUCCESS,
         Ok(Exit::Signal(n)) => ExitCode::from(128u8.saturating_add(n.clamp(0, 127) as u8)),
         Err(CliError::Closed) => ExitCode::SUCCESS,
+        Err(CliError::Reported(code)) => ExitCode::from(code),
         Err(e) => {
             if json {
                 eprintln!(
@@ -356,7 +392,12 @@ fn cli_wants_json(cli: &Cli) -> bool {
             | Command::MoveTopic { write, .. }
             | Command::Award { write, .. },
         ) => write.site.json,
-        Some(Command::Watch { json, .. } | Command::Log { json, .. }) => *json,
+        Some(
+            Command::Watch { json, .. }
+            | Command::Log { json, .. }
+            | Command::Doctor { json, .. }
+            | Command::Config { json, .. },
+        ) => *json,
         _ => false,
     }
 }
@@ -410,7 +451,69 @@ fn topic(id: String) -> TopicId {
     TopicId::new(id.trim().trim_start_matches('#'))
 }
 
-async fn run(cli: Cli) -> Result<Exit, CliError> {
+/// The top-level options with where each came from, for `modterm config`. The key's value is
+/// never kept, only that it was given and how.
+fn given_options(m: &ArgMatches) -> modterm::config_report::GivenOptions {
+    use modterm::config_report::{Given, Source};
+    let given = |id: &str, flag: &str, var: &str| {
+        let source = match m.value_source(id) {
+            Some(ValueSource::CommandLine) => Some(Source::Flag(flag.to_string())),
+            Some(ValueSource::EnvVariable) => Some(Source::Environment(var.to_string())),
+            _ => None,
+        };
+        let value = source
+            .as_ref()
+            .and_then(|_| m.get_one::<String>(id).cloned());
+        Given { value, source }
+    };
+    let mut key = given("api_key", "--api-key", "MODTERM_API_KEY");
+    key.value = None;
+    modterm::config_report::GivenOptions {
+        theme: given("theme", "--theme", "MODTERM_THEME"),
+        keymap: given("keymap", "--keymap", "MODTERM_KEYMAP"),
+        log_level: given("log_level", "--log-level", "MODTERM_LOG"),
+        profile: given("profile", "--profile", "MODTERM_PROFILE"),
+        url: given("url", "--url", "MODTERM_URL"),
+        username: given("username", "--username", "MODTERM_USERNAME"),
+        api_key: key,
+    }
+}
+
+fn config_command(
+    command: Option<ConfigCommand>,
+    json: bool,
+    given: &modterm::config_report::GivenOptions,
+) -> Result<(), CliError> {
+    use modterm::config::{Paths, Settings};
+    let paths = Paths::resolve().map_err(|e| CliError::Usage(e.to_string()))?;
+    let mut p = modterm::output::Printer::default();
+    if let Some(ConfigCommand::Path) = command {
+        let path = paths.config_file();
+        if json {
+            p.json(&serde_json::json!({ "path": path }))?;
+        } else {
+            p.line(&path.display().to_string())?;
+        }
+        return Ok(p.flush()?);
+    }
+    let settings = Settings::load(&paths).map_err(|e| CliError::Usage(e.to_string()))?;
+    let raw = modterm::config_report::raw_table(&paths);
+    let entries = modterm::config_report::effective(&paths, &settings, &raw, given, |k| {
+        std::env::var(k).ok().filter(|v| !v.is_empty())
+    });
+    if json {
+        p.json(&entries)?;
+    } else {
+        let rows = entries
+            .iter()
+            .map(|e| vec![e.key.to_string(), e.value.clone(), e.source.to_string()])
+            .collect();
+        p.table(&["KEY", "VALUE", "SOURCE"], rows)?;
+    }
+    Ok(p.flush()?)
+}
+
+async fn run(cli: Cli, given: modterm::config_report::GivenOptions) -> Result<Exit, CliError> {
     let log_level = modterm::logging::parse_level(&cli.log_level).map_err(CliError::Usage)?;
     let top = cli.connect.clone();
     let Some(command) = cli.command else {
@@ -560,6 +663,77 @@ async fn run(cli: Cli) -> Result<Exit, CliError> {
         Command::Sandbox {
             command: SandboxCommand::Serve(args),
         } => sandbox_serve(args).await.map(|()| Exit::Quit),
+        Command::Doctor { connect, json } => {
+            let args = connect_args(connect.over(&top), log_level);
+            let out = Out {
+                json,
+                dry_run: false,
+            };
+            modterm::doctor::run(&args, out).await.map(|()| Exit::Quit)
+        }
+        Command::Config { command, json } => {
+            config_command(command, json, &given).map(|()| Exit::Quit)
+        }
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "modterm", &mut out);
+            print_bytes(&out).map(|()| Exit::Quit)
+        }
+        Command::Man => {
+            let page = man_page().map_err(|e| CliError::Io(e.to_string()))?;
+            print_bytes(&page).map(|()| Exit::Quit)
+        }
+    }
+}
+
+/// The manual page: clap_mangen's page for `modterm`, then a section per subcommand (its
+/// synopsis and every flag), so one page covers the whole command line.
+fn man_page() -> std::io::Result<Vec<u8>> {
+    let mut cmd = Cli::command();
+    cmd.build();
+    let mut out = Vec::new();
+    clap_mangen::Man::new(cmd.clone()).render(&mut out)?;
+    fn walk(cmd: &clap::Command, path: &str, out: &mut Vec<u8>) -> std::io::Result<()> {
+        for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+            let name = format!("{path} {}", sub.get_name());
+            let about = sub.get_about().map(|a| a.to_string()).unwrap_or_default();
+            out.extend_from_slice(
+                format!(
+                    ".SH \"{}\"\n{}\n",
+                    name.to_uppercase(),
+                    about.replace('\n', " ")
+                )
+                .as_bytes(),
+            );
+            let man = clap_mangen::Man::new(sub.clone().bin_name(&name));
+            let mut section = Vec::new();
+            man.render_synopsis_section(&mut section)?;
+            if sub.get_arguments().any(|a| !a.is_hide_set()) {
+                man.render_options_section(&mut section)?;
+            }
+            // Within the command's section, its own headings are subsections.
+            let section = String::from_utf8_lossy(&section).replace("\n.SH ", "\n.SS ");
+            let section = section
+                .strip_prefix(".SH ")
+                .map(|s| format!(".SS {s}"))
+                .unwrap_or(section);
+            out.extend_from_slice(section.as_bytes());
+            walk(sub, &name, out)?;
+        }
+        Ok(())
+    }
+    walk(&cmd, "modterm", &mut out)?;
+    Ok(out)
+}
+
+/// Generated text on standard output; a closed pipe ends quietly.
+fn print_bytes(bytes: &[u8]) -> Result<(), CliError> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(CliError::Closed),
+        Err(e) => Err(CliError::Io(e.to_string())),
     }
 }
 

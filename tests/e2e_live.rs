@@ -92,7 +92,7 @@ async fn presence_shows_and_the_stale_guard_keeps_a_draft() {
     console.wait_for("leader_luca replying");
     // mod_anna writes; meanwhile leader_luca answers.
     console.send(&keys_for(Mode::Thread, "reply"));
-    console.wait_for("close (draft kept)");
+    console.wait_for("C-x C-y send");
     console.paste("Could you tell us which router model you have?");
     console.wait_for("router model");
     post_as(
@@ -103,6 +103,11 @@ async fn presence_shows_and_the_stale_guard_keeps_a_draft() {
     )
     .await;
     assert_eq!(site.posts_count(id).await, 2);
+    // The guard is local while the feed is live: it knows what the feed has brought, so wait
+    // for the new post to arrive (the console counts it in the thread's title bar).
+    console.wait_until("the new post known", |s| {
+        s.contains("2 posts") || s.contains("#2 ")
+    });
     console.send(&keys_for(Mode::Composer, "send_reply"));
     console.wait_for("The topic moved on while you wrote");
     console.wait_for("by leader_luca");
@@ -179,7 +184,8 @@ async fn watch_prints_a_line_for_a_new_topic() {
             let event: Value = serde_json::from_str(&line).unwrap_or(Value::Null);
             if event["event"] == "entered"
                 && event["topic_id"]
-                    .as_u64()
+                    .as_str()
+                    .and_then(|id| id.parse::<u64>().ok())
                     .is_some_and(|id| created.contains(&id))
             {
                 seen = Some(event);

@@ -21,7 +21,9 @@ pub use keymap::{
     BUILTIN_KEYMAPS,
 };
 pub use paths::Paths;
-pub use settings::{Clocks, KeySource, Platform, Profile, SavedView, Settings, VIEW_BASES};
+pub use settings::{
+    key_file_warning, redact, Clocks, KeySource, Platform, Profile, SavedView, Settings, VIEW_BASES,
+};
 pub use theme::{
     color_depth_from, detect_color_depth, parse_color, rgb_to_16, rgb_to_256, ColorDepth, Slot,
     Theme, BUILTIN_THEMES,

@@ -1,7 +1,8 @@
 //! A small, tolerant HTML renderer for Discourse "cooked" post bodies.
 //!
-//! The tokenizer is hand-written and forgiving (unclosed and stray tags, attributes without
-//! quotes, unknown entities); the renderer turns the tokens into wrapped, styled ratatui lines.
+//! Tokens come from html5gum (a WHATWG HTML5 tokenizer: unclosed and stray tags, unquoted
+//! attributes and character references read as a browser reads them); the renderer here turns
+//! them into wrapped, styled ratatui lines.
 //! No escape sequence is ever emitted: links are collected in [`RenderedPost::links`] and shown
 //! as footnote markers (`[1]`), so the UI can list, open or copy them.
 
@@ -74,266 +75,62 @@ enum Token {
     Text(String),
 }
 
+/// Elements whose content is never shown (and never rendered as text).
+const HIDDEN_CONTENT: &[&str] = &["script", "style", "template", "noscript"];
+
+/// The cooked HTML as tokens, through a WHATWG-conformant tokenizer (html5gum), so stray and
+/// unclosed tags, unquoted attributes and character references are read as a browser reads
+/// them. Raw-text elements switch the tokenizer's state as a browser's tree builder would, so
+/// a `<` inside a `<script>` cannot open a tag; their content is dropped.
 fn tokenize(src: &str) -> Vec<Token> {
-    let lower = src.to_ascii_lowercase(); // same byte offsets as `src`
-    let b = src.as_bytes();
-    let mut toks = Vec::new();
-    let mut i = 0;
-    let mut text_start = 0;
-    let push_text = |toks: &mut Vec<Token>, from: usize, to: usize| {
-        if to > from {
-            toks.push(Token::Text(decode_entities(&src[from..to])));
-        }
-    };
-    while i < b.len() {
-        if b[i] != b'<' {
-            i += 1;
-            continue;
-        }
-        let next = b.get(i + 1).copied();
-        if src[i..].starts_with("<!--") {
-            push_text(&mut toks, text_start, i);
-            i = match src[i + 4..].find("-->") {
-                Some(p) => i + 4 + p + 3,
-                None => b.len(),
-            };
-            text_start = i;
-        } else if matches!(next, Some(b'!') | Some(b'?')) {
-            push_text(&mut toks, text_start, i);
-            i = match src[i..].find('>') {
-                Some(p) => i + p + 1,
-                None => b.len(),
-            };
-            text_start = i;
-        } else if next == Some(b'/') && b.get(i + 2).is_some_and(|c| c.is_ascii_alphabetic()) {
-            push_text(&mut toks, text_start, i);
-            let name_start = i + 2;
-            let mut j = name_start;
-            while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'-') {
-                j += 1;
-            }
-            let name = lower[name_start..j].to_string();
-            i = match src[j..].find('>') {
-                Some(p) => j + p + 1,
-                None => b.len(),
-            };
-            text_start = i;
-            toks.push(Token::End(name));
-        } else if next.is_some_and(|c| c.is_ascii_alphabetic()) {
-            push_text(&mut toks, text_start, i);
-            let (tok, end) = parse_start_tag(src, &lower, i);
-            i = end;
-            text_start = i;
-            if let Some(Token::Start {
-                name, self_closing, ..
-            }) = &tok
-            {
-                if !self_closing && matches!(name.as_str(), "script" | "style" | "template") {
-                    // Raw text: skip to the matching end tag.
-                    let close = format!("</{name}");
-                    i = match lower[i..].find(&close) {
-                        Some(p) => match src[i + p..].find('>') {
-                            Some(q) => i + p + q + 1,
-                            None => b.len(),
-                        },
-                        None => b.len(),
-                    };
-                    text_start = i;
+    let mut emitter = html5gum::DefaultEmitter::default();
+    emitter.naively_switch_states(true);
+    let mut toks: Vec<Token> = Vec::new();
+    let mut hidden: Option<String> = None;
+    let text = |s: &html5gum::HtmlString| String::from_utf8_lossy(s).into_owned();
+    for token in html5gum::Tokenizer::new_with_emitter(src, emitter) {
+        let Ok(token) = token;
+        match token {
+            html5gum::Token::StartTag(tag) => {
+                let name = text(&tag.name);
+                if hidden.is_some() {
                     continue;
                 }
+                if !tag.self_closing && HIDDEN_CONTENT.contains(&name.as_str()) {
+                    hidden = Some(name);
+                    continue;
+                }
+                let attrs = tag
+                    .attributes
+                    .iter()
+                    .map(|(k, v)| (text(k), text(&v.value)))
+                    .collect();
+                toks.push(Token::Start {
+                    name,
+                    attrs,
+                    self_closing: tag.self_closing,
+                });
             }
-            if let Some(t) = tok {
-                toks.push(t);
+            html5gum::Token::EndTag(tag) => {
+                let name = text(&tag.name);
+                match &hidden {
+                    Some(h) if *h == name => hidden = None,
+                    Some(_) => {}
+                    None => toks.push(Token::End(name)),
+                }
             }
-        } else {
-            i += 1; // a literal '<'
+            html5gum::Token::String(s) if hidden.is_none() => {
+                let s = text(&s.value);
+                match toks.last_mut() {
+                    Some(Token::Text(t)) => t.push_str(&s),
+                    _ => toks.push(Token::Text(s)),
+                }
+            }
+            // Comments, doctypes, parse errors (recovered from) and hidden text.
+            _ => {}
         }
     }
-    push_text(&mut toks, text_start, b.len());
     toks
-}
-
-/// Parses a start tag beginning at `start` (the '<'). Returns the token (None when the input
-/// ends inside the tag) and the offset after it.
-fn parse_start_tag(src: &str, lower: &str, start: usize) -> (Option<Token>, usize) {
-    let b = src.as_bytes();
-    let mut j = start + 1;
-    while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'-') {
-        j += 1;
-    }
-    let name = lower[start + 1..j].to_string();
-    let mut attrs = Vec::new();
-    let mut self_closing = false;
-    loop {
-        while j < b.len() && (b[j].is_ascii_whitespace() || b[j] == b'/') {
-            if b[j] == b'/' && b.get(j + 1) == Some(&b'>') {
-                self_closing = true;
-            }
-            j += 1;
-        }
-        if j >= b.len() {
-            return (None, b.len());
-        }
-        if b[j] == b'>' {
-            j += 1;
-            break;
-        }
-        let an_start = j;
-        while j < b.len() && !b[j].is_ascii_whitespace() && !matches!(b[j], b'=' | b'>' | b'/') {
-            j += 1;
-        }
-        let attr_name = lower[an_start..j].to_string();
-        while j < b.len() && b[j].is_ascii_whitespace() {
-            j += 1;
-        }
-        let mut value = String::new();
-        if j < b.len() && b[j] == b'=' {
-            j += 1;
-            while j < b.len() && b[j].is_ascii_whitespace() {
-                j += 1;
-            }
-            if j < b.len() && (b[j] == b'"' || b[j] == b'\'') {
-                let q = b[j];
-                let vs = j + 1;
-                let mut k = vs;
-                while k < b.len() && b[k] != q {
-                    k += 1;
-                }
-                if k >= b.len() {
-                    return (None, b.len());
-                }
-                value = decode_entities(&src[vs..k]);
-                j = k + 1;
-            } else {
-                let vs = j;
-                while j < b.len() && !b[j].is_ascii_whitespace() && b[j] != b'>' {
-                    j += 1;
-                }
-                value = decode_entities(&src[vs..j]);
-            }
-        }
-        if !attr_name.is_empty() {
-            attrs.push((attr_name, value));
-        } else if j < b.len() && b[j] != b'>' {
-            j += 1; // a stray character: skip it
-        }
-    }
-    (
-        Some(Token::Start {
-            name,
-            attrs,
-            self_closing,
-        }),
-        j,
-    )
-}
-
-/// Decodes HTML character references. Unknown ones are kept as written.
-fn decode_entities(s: &str) -> String {
-    if !s.contains('&') {
-        return s.to_string();
-    }
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(p) = rest.find('&') {
-        out.push_str(&rest[..p]);
-        rest = &rest[p..];
-        let end = rest[1..]
-            .char_indices()
-            .take(32)
-            .find(|&(_, c)| c == ';' || !(c.is_ascii_alphanumeric() || c == '#'))
-            .map(|(i, c)| (i + 1, c));
-        match end {
-            Some((semi, ';')) => {
-                let name = &rest[1..semi];
-                if let Some(c) = decode_one(name) {
-                    out.push(c);
-                    rest = &rest[semi + 1..];
-                    continue;
-                }
-                out.push('&');
-                rest = &rest[1..];
-            }
-            _ => {
-                out.push('&');
-                rest = &rest[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-fn decode_one(name: &str) -> Option<char> {
-    if let Some(num) = name.strip_prefix('#') {
-        let n = if let Some(hex) = num.strip_prefix('x').or_else(|| num.strip_prefix('X')) {
-            u32::from_str_radix(hex, 16).ok()?
-        } else {
-            num.parse::<u32>().ok()?
-        };
-        return Some(
-            char::from_u32(n)
-                .filter(|&c| c != '\0')
-                .unwrap_or('\u{fffd}'),
-        );
-    }
-    let c = match name {
-        "amp" => '&',
-        "lt" => '<',
-        "gt" => '>',
-        "quot" => '"',
-        "apos" => '\'',
-        "nbsp" => '\u{a0}',
-        "hellip" => '…',
-        "mdash" => '—',
-        "ndash" => '–',
-        "lsquo" => '‘',
-        "rsquo" => '’',
-        "sbquo" => '‚',
-        "ldquo" => '“',
-        "rdquo" => '”',
-        "bdquo" => '„',
-        "laquo" => '«',
-        "raquo" => '»',
-        "lsaquo" => '‹',
-        "rsaquo" => '›',
-        "bull" => '•',
-        "middot" => '·',
-        "copy" => '©',
-        "reg" => '®',
-        "trade" => '™',
-        "times" => '×',
-        "divide" => '÷',
-        "minus" => '−',
-        "plusmn" => '±',
-        "deg" => '°',
-        "euro" => '€',
-        "pound" => '£',
-        "yen" => '¥',
-        "cent" => '¢',
-        "sect" => '§',
-        "para" => '¶',
-        "frac12" => '½',
-        "frac14" => '¼',
-        "frac34" => '¾',
-        "larr" => '←',
-        "rarr" => '→',
-        "uarr" => '↑',
-        "darr" => '↓',
-        "harr" => '↔',
-        "iexcl" => '¡',
-        "iquest" => '¿',
-        "shy" => '\u{ad}',
-        "zwj" => '\u{200d}',
-        "zwnj" => '\u{200c}',
-        "lrm" => '\u{200e}',
-        "rlm" => '\u{200f}',
-        "ensp" => '\u{2002}',
-        "emsp" => '\u{2003}',
-        "thinsp" => '\u{2009}',
-        _ => return None,
-    };
-    Some(c)
 }
 
 /// A URL made safe to show: sanitized, and only printable, non-space characters kept.

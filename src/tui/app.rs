@@ -470,8 +470,9 @@ impl App {
         if self.messages.len() >= MESSAGE_LOG {
             self.messages.pop_front();
         }
+        // The console's clock (tests fix it), not the wall clock.
         self.messages.push_back(Message {
-            at: chrono::Utc::now(),
+            at: self.now,
             level,
             text: text.to_string(),
         });

@@ -1,0 +1,363 @@
+//! What a terminal user expects around the commands: completions, the man page, `doctor`,
+//! `config`, flags only where they are read, and JSON errors. The binary runs for real, against
+//! a sandbox on 127.0.0.1 where a site is needed.
+
+mod cli_support;
+mod common;
+
+use std::process::Command;
+
+use cli_support::*;
+use serde_json::Value;
+
+/// Every subcommand path of the binary, read from its own help (so a new command is covered).
+fn subcommands() -> Vec<String> {
+    let out = Command::new(BIN).arg("--help").output().unwrap();
+    let help = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut names: Vec<String> = help
+        .split("Commands:")
+        .nth(1)
+        .expect("a Commands section")
+        .split("Options:")
+        .next()
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|n| *n != "help")
+        .map(str::to_string)
+        .collect();
+    names.push("sandbox serve".into());
+    names.push("config path".into());
+    names
+}
+
+fn help_of(path: &str) -> String {
+    let mut args: Vec<&str> = path.split(' ').collect();
+    args.push("--help");
+    let out = Command::new(BIN).args(&args).output().unwrap();
+    assert!(out.status.success(), "{path} --help");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn each_subcommand_lists_only_the_flags_it_reads() {
+    let serve = help_of("sandbox serve");
+    for foreign in [
+        "--theme",
+        "--keymap",
+        "--json",
+        "--url",
+        "--profile",
+        "--log-level",
+    ] {
+        assert!(
+            !serve.contains(foreign),
+            "sandbox serve shows {foreign}:\n{serve}"
+        );
+    }
+    for local in ["completions", "man", "log", "config"] {
+        let help = help_of(local);
+        for foreign in ["--theme", "--keymap", "--url", "--api-key"] {
+            assert!(!help.contains(foreign), "{local} shows {foreign}:\n{help}");
+        }
+    }
+    // A site command shows the connection flags and its own, not the console's.
+    let queue = help_of("queue");
+    for own in ["--url", "--json", "--timeout", "--view"] {
+        assert!(queue.contains(own), "queue lacks {own}:\n{queue}");
+    }
+    assert!(!queue.contains("--theme"), "{queue}");
+    // Choices are value enums: listed, and a wrong one is a usage error.
+    assert!(
+        queue.contains("unanswered") && queue.contains("needs-reply"),
+        "{queue}"
+    );
+    let wrong = Command::new(BIN)
+        .args(["queue", "--view", "bogus"])
+        .output()
+        .unwrap();
+    assert_eq!(wrong.status.code(), Some(2));
+}
+
+#[test]
+fn bash_completion_loads_and_completes_a_subcommand() {
+    if Command::new("bash").arg("--version").output().is_err() {
+        eprintln!("skipped: no bash on this machine");
+        return;
+    }
+    let script = format!(
+        "source <('{BIN}' completions bash) || exit 9\n\
+         COMP_WORDS=(modterm doc); COMP_CWORD=1\n\
+         _modterm modterm doc modterm\n\
+         printf '%s\\n' \"${{COMPREPLY[@]}}\""
+    );
+    let out = Command::new("bash")
+        .args(["--noprofile", "--norc", "-c", &script])
+        .output()
+        .unwrap();
+    let words = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(words.trim(), "doctor", "completions of `doc`: {words}");
+    for shell in ["zsh", "fish", "elvish", "powershell"] {
+        let out = Command::new(BIN)
+            .args(["completions", shell])
+            .output()
+            .unwrap();
+        assert!(out.status.success() && out.stdout.len() > 500, "{shell}");
+    }
+}
+
+#[test]
+fn the_man_page_covers_every_subcommand_and_flag_and_renders() {
+    let out = Command::new(BIN).arg("man").output().unwrap();
+    assert!(out.status.success());
+    let roff = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        roff.starts_with(".ie") || roff.contains(".TH modterm"),
+        "{roff:.200}"
+    );
+    for sub in subcommands() {
+        let heading = format!(".SH \"MODTERM {}\"", sub.to_uppercase());
+        assert!(roff.contains(&heading), "no section {heading}");
+        // Every long flag of the subcommand is in the page.
+        for flag in help_of(&sub)
+            .split_whitespace()
+            .filter(|w| w.starts_with("--") && w.len() > 2)
+        {
+            let flag = flag.trim_end_matches([',', '.', ')']);
+            let flag = flag.split(['=', '<', '[']).next().unwrap();
+            assert!(
+                roff.contains(&flag.replace('-', "\\-")),
+                "{sub}: {flag} missing from the man page"
+            );
+        }
+    }
+    // Rendered by man(1) where the machine has it.
+    let Ok(man) = Command::new("sh")
+        .args(["-c", &format!("'{BIN}' man | man -l - 2>&1")])
+        .env("MANPAGER", "cat")
+        .env("MANWIDTH", "80")
+        .output()
+    else {
+        return;
+    };
+    let text = String::from_utf8_lossy(&man.stdout);
+    if text.contains("not found") || !man.status.success() {
+        eprintln!("skipped rendering: no man(1) here");
+        return;
+    }
+    assert!(text.contains("MODTERM DOCTOR"), "{text:.400}");
+}
+
+fn checks_of(out: &Out) -> Vec<(String, String)> {
+    let v: Value = serde_json::from_str(&out.stdout)
+        .unwrap_or_else(|e| panic!("doctor --json is JSON ({e}): {}", out.stdout));
+    v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap().to_string(),
+                c["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_against_the_sandbox_passes_and_fails_as_it_should() {
+    let sb = common::start().await;
+    let cli = Cli::new(&sb);
+
+    let good = cli.run("mod_anna", &["doctor", "--json"]).await;
+    assert_eq!(good.code, 0, "{}\n{}", good.stdout, good.stderr);
+    let checks = checks_of(&good);
+    for (name, status) in &checks {
+        assert_ne!(status, "fail", "{name}: {}", good.stdout);
+    }
+    for name in [
+        "paths", "config", "site", "role", "budget", "live", "terminal", "log",
+    ] {
+        assert!(checks.iter().any(|(n, _)| n == name), "no {name} check");
+    }
+    let v: Value = serde_json::from_str(&good.stdout).unwrap();
+    let site = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "site")
+        .unwrap()["detail"]
+        .clone();
+    assert!(site.as_str().unwrap().contains("mod_anna"), "{site}");
+
+    // The table form: one line per check, starting with its status.
+    let table = cli.run("mod_anna", &["doctor"]).await;
+    assert_eq!(table.code, 0);
+    for line in table.stdout.lines() {
+        assert!(
+            line.starts_with("ok ") || line.starts_with("warn ") || line.starts_with("fail "),
+            "{line}"
+        );
+    }
+
+    // A key the site refuses: the site check fails, exit 3.
+    let mut c = cli.command();
+    c.env("MODTERM_URL", &sb.url)
+        .env("MODTERM_API_KEY", "wrong-key-0000")
+        .env("MODTERM_USERNAME", "mod_anna")
+        .args(["doctor", "--json"]);
+    let bad = exec(c, None).await;
+    assert_eq!(bad.code, 3, "{}\n{}", bad.stdout, bad.stderr);
+    assert!(checks_of(&bad).contains(&("site".into(), "fail".into())));
+    assert!(
+        !bad.stdout.contains("wrong-key-0000"),
+        "the key is never shown"
+    );
+
+    // A site nobody answers at: exit 7.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let mut c = cli.command();
+    c.env("MODTERM_URL", &dead)
+        .env("MODTERM_API_KEY", "k")
+        .env("MODTERM_USERNAME", "mod_anna")
+        .args(["doctor"]);
+    let down = exec(c, None).await;
+    assert_eq!(down.code, 7, "{}\n{}", down.stdout, down.stderr);
+    assert!(
+        down.stdout.lines().any(|l| l.starts_with("fail  site")),
+        "{}",
+        down.stdout
+    );
+    sb.sandbox.shutdown().await;
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_warns_about_a_key_file_others_can_read() {
+    use std::os::unix::fs::PermissionsExt;
+    let sb = common::start().await;
+    let cli = Cli::new(&sb);
+    let key_file = cli.config.path().join("forum.key");
+    std::fs::write(&key_file, common::KEY).unwrap();
+    std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::fs::write(
+        cli.config.path().join("config.toml"),
+        format!(
+            "default_profile = \"work\"\n[profiles.work]\nurl = \"{}\"\nusername = \"mod_anna\"\napi_key_file = \"{}\"\n",
+            sb.url,
+            key_file.display()
+        ),
+    )
+    .unwrap();
+    let out = exec(
+        {
+            let mut c = cli.command();
+            c.args(["doctor", "--json"]);
+            c
+        },
+        None,
+    )
+    .await;
+    assert_eq!(out.code, 0, "a warning is not a failure: {}", out.stdout);
+    assert!(
+        checks_of(&out).contains(&("key".into(), "warn".into())),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("chmod 600"), "{}", out.stdout);
+    assert!(!out.stdout.contains(common::KEY), "the key is never shown");
+
+    // The headless commands warn too, on stderr.
+    let whoami = exec(
+        {
+            let mut c = cli.command();
+            c.args(["whoami"]);
+            c
+        },
+        None,
+    )
+    .await;
+    assert_eq!(whoami.code, 0, "{}", whoami.stderr);
+    assert!(
+        whoami.stderr.contains("readable by others"),
+        "{}",
+        whoami.stderr
+    );
+    sb.sandbox.shutdown().await;
+}
+
+#[test]
+fn config_says_where_each_value_came_from() {
+    let config = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    std::fs::write(config.path().join("config.toml"), "keymap = \"arrows\"\n").unwrap();
+    let run = |args: &[&str]| {
+        let out = Command::new(BIN)
+            .args(args)
+            .env_remove("MODTERM_KEYMAP")
+            .env_remove("MODTERM_PROFILE")
+            .env_remove("MODTERM_URL")
+            .env("MODTERM_CONFIG_DIR", config.path())
+            .env("MODTERM_DATA_DIR", data.path())
+            .env("MODTERM_THEME", "light")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let v: Value = serde_json::from_str(&run(&["config", "--json"])).unwrap();
+    let entry = |key: &str| {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["key"] == key)
+            .unwrap_or_else(|| panic!("no {key}"))
+            .clone()
+    };
+    assert_eq!(entry("theme")["value"], "light");
+    assert_eq!(entry("theme")["source"]["kind"], "environment");
+    assert_eq!(entry("theme")["source"]["name"], "MODTERM_THEME");
+    assert_eq!(entry("keymap")["source"]["kind"], "configfile");
+    assert_eq!(entry("refresh_secs")["source"]["kind"], "default");
+    // A flag beats the environment.
+    let table = run(&["--theme", "mono", "config"]);
+    let theme = table.lines().find(|l| l.starts_with("theme")).unwrap();
+    assert!(
+        theme.contains("mono") && theme.contains("flag (--theme)"),
+        "{theme}"
+    );
+    assert_eq!(
+        run(&["config", "path"]).trim(),
+        config.path().join("config.toml").display().to_string()
+    );
+}
+
+#[test]
+fn usage_errors_in_json_mode_are_json_too() {
+    let data = tempfile::tempdir().unwrap();
+    let out = Command::new(BIN)
+        .args(["queue", "--json", "--url", "http://127.0.0.1:1"])
+        .env_remove("MODTERM_API_KEY")
+        .env("MODTERM_CONFIG_DIR", data.path())
+        .env("MODTERM_DATA_DIR", data.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let e: Value = serde_json::from_str(stderr.trim()).expect("a JSON error");
+    assert_eq!(e["error"], true);
+    assert_eq!(e["kind"], "usage");
+    assert_eq!(e["exit_code"], 2);
+    assert!(e["message"].as_str().unwrap().contains("API key"), "{e}");
+}
