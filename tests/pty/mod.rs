@@ -17,8 +17,11 @@ pub const API_KEY: &str = "e2e-test-key";
 
 pub struct Console {
     parser: Arc<Mutex<vt100::Parser>>,
+    /// Every byte the program wrote to the terminal, in order.
+    raw: Arc<Mutex<Vec<u8>>>,
     writer: Box<dyn Write + Send>,
     child: Box<dyn Child + Send + Sync>,
+    status: Option<portable_pty::ExitStatus>,
     _master: Box<dyn MasterPty + Send>,
 }
 
@@ -26,6 +29,19 @@ impl Console {
     /// Starts `modterm --url URL ... [extra args]` in a `cols`x`rows` terminal, with config and
     /// data directories under `home`.
     pub fn start(url: &str, username: &str, home: &Path, cols: u16, rows: u16) -> Console {
+        Console::start_with(url, username, home, cols, rows, &[], &[])
+    }
+
+    /// As [`Console::start`], with extra arguments and environment variables.
+    pub fn start_with(
+        url: &str,
+        username: &str,
+        home: &Path,
+        cols: u16,
+        rows: u16,
+        extra_args: &[&str],
+        extra_env: &[(&str, &str)],
+    ) -> Console {
         let pty = native_pty_system();
         let pair = pty
             .openpty(PtySize {
@@ -43,17 +59,26 @@ impl Console {
         cmd.env("TERM", "xterm-256color");
         cmd.env("NO_COLOR", "1");
         cmd.env_remove("MODTERM_PROFILE");
+        cmd.args(extra_args);
+        for (k, v) in extra_env {
+            cmd.env(k, v);
+        }
         let child = pair.slave.spawn_command(cmd).expect("spawn modterm");
         drop(pair.slave);
         let parser = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
         let mut reader = pair.master.try_clone_reader().expect("pty reader");
         let sink = parser.clone();
+        let raw = Arc::new(Mutex::new(Vec::new()));
+        let raw_sink = raw.clone();
         std::thread::spawn(move || {
             let mut buf = [0u8; 8192];
             loop {
                 match reader.read(&mut buf) {
                     Ok(0) | Err(_) => break,
                     Ok(n) => {
+                        if let Ok(mut r) = raw_sink.lock() {
+                            r.extend_from_slice(&buf[..n]);
+                        }
                         if let Ok(mut p) = sink.lock() {
                             p.process(&buf[..n]);
                         }
@@ -64,10 +89,70 @@ impl Console {
         let writer = pair.master.take_writer().expect("pty writer");
         Console {
             parser,
+            raw,
             writer,
             child,
+            status: None,
             _master: pair.master,
         }
+    }
+
+    /// The process id, to send it signals.
+    pub fn pid(&self) -> u32 {
+        self.child.process_id().expect("a running child")
+    }
+
+    /// How many bytes the program has written so far.
+    pub fn bytes_written(&self) -> usize {
+        self.raw.lock().unwrap().len()
+    }
+
+    /// The bytes written from offset `from` on.
+    pub fn output_since(&self, from: usize) -> Vec<u8> {
+        let raw = self.raw.lock().unwrap();
+        raw[from.min(raw.len())..].to_vec()
+    }
+
+    /// Waits (bounded) until the output stops growing for `quiet`: the program has finished
+    /// drawing what the last key caused.
+    pub fn wait_quiet(&self, quiet: Duration) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let mut last = self.bytes_written();
+        let mut since = Instant::now();
+        while Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+            let now = self.bytes_written();
+            if now != last {
+                last = now;
+                since = Instant::now();
+            } else if since.elapsed() >= quiet {
+                return;
+            }
+        }
+        panic!("the output never settled");
+    }
+
+    /// Whether the terminal is in canonical mode with echo (cooked, as a shell expects), read
+    /// from the pty's line discipline.
+    #[cfg(unix)]
+    pub fn terminal_is_cooked(&self) -> bool {
+        let fd = self._master.as_raw_fd().expect("a pty fd");
+        let mut t: libc::termios = unsafe { std::mem::zeroed() };
+        let rc = unsafe { libc::tcgetattr(fd, &mut t) };
+        assert_eq!(rc, 0, "tcgetattr");
+        t.c_lflag & libc::ICANON != 0 && t.c_lflag & libc::ECHO != 0
+    }
+
+    /// The exit code once the process has ended (after [`Console::wait_exit`]).
+    pub fn exit_code(&self) -> Option<u32> {
+        self.status.as_ref().map(|s| s.exit_code())
+    }
+
+    /// Sends a signal to the process (SIGINT, SIGTERM...).
+    #[cfg(unix)]
+    pub fn signal(&self, signal: i32) {
+        let rc = unsafe { libc::kill(self.pid() as i32, signal) };
+        assert_eq!(rc, 0, "kill({signal})");
     }
 
     pub fn screen(&self) -> String {
@@ -104,16 +189,26 @@ impl Console {
         self.send(&format!("\x1b[200~{text}\x1b[201~"));
     }
 
+    /// SIGKILL: no chance to clean up.
     pub fn kill(&mut self) {
+        if self.status.is_some() {
+            return;
+        }
         let _ = self.child.kill();
-        let _ = self.child.wait();
+        if let Ok(status) = self.child.wait() {
+            self.status = Some(status);
+        }
     }
 
     /// Waits (bounded) for the process to exit by itself; returns whether it did.
     pub fn wait_exit(&mut self) -> bool {
+        if self.status.is_some() {
+            return true;
+        }
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                self.status = Some(status);
                 return true;
             }
             std::thread::sleep(Duration::from_millis(25));
