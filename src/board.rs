@@ -10,6 +10,8 @@ use crate::clock::format_age;
 use crate::domain::*;
 use crate::text::sanitize_line;
 
+// Nine of these per board, one board at a time: the variants' sizes do not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum PartState {
     /// Not asked for (an on-demand part, see [`BoardPart::on_demand`]).

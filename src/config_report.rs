@@ -242,8 +242,10 @@ mod tests {
     #[test]
     fn each_value_says_where_it_came_from() {
         let paths = Paths::new("/c", "/d");
-        let mut settings = Settings::default();
-        settings.keymap = "arrows".into();
+        let settings = Settings {
+            keymap: "arrows".into(),
+            ..Settings::default()
+        };
         let raw: toml::Table = "keymap = \"arrows\"".parse().unwrap();
         let opts = GivenOptions {
             theme: given("light", Source::Environment("MODTERM_THEME".into())),

@@ -447,6 +447,8 @@ pub struct NewReply {
 /// `{"state":"queued"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "state")]
+// One per send: boxing the post would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 pub enum Sent {
     /// Posted: the new post.
     Posted(Post),

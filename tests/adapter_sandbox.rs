@@ -425,7 +425,7 @@ async fn move_topic_between_categories() {
     let cats = adapter(&sb, "mod_anna").categories().await.unwrap();
     let to = cats
         .iter()
-        .find(|c| !(c.id == t["category_id"].as_u64().unwrap()) && c.parent_id.is_none())
+        .find(|c| c.id != t["category_id"].as_u64().unwrap() && c.parent_id.is_none())
         .unwrap()
         .id
         .clone();

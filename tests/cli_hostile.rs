@@ -34,7 +34,10 @@ async fn hostile_topic(sb: &common::TestSandbox) -> i64 {
         let (_, list) = sb
             .get(&format!("/latest.json?page={page}"), Some("mod_anna"))
             .await;
-        let topics = list["topic_list"]["topics"].as_array().cloned().unwrap_or_default();
+        let topics = list["topic_list"]["topics"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         if topics.is_empty() {
             break;
         }
@@ -79,7 +82,10 @@ async fn hostile_titles_bodies_and_names_never_reach_the_terminal() {
     );
     let v = json.json();
     let title = v["summary"]["title"].as_str().unwrap();
-    assert!(title.contains('\u{202e}'), "the decoded JSON keeps the text: {title:?}");
+    assert!(
+        title.contains('\u{202e}'),
+        "the decoded JSON keeps the text: {title:?}"
+    );
 
     let queue = cli.run("mod_anna", &["queue", "--view", "latest"]).await;
     assert_clean("queue", queue.ok());
@@ -93,7 +99,11 @@ async fn hostile_titles_bodies_and_names_never_reach_the_terminal() {
     let member = admin["username"].as_str().expect("member 18").to_string();
     let profile = cli.run("mod_anna", &["profile", &member]).await;
     assert_clean("profile", profile.ok());
-    assert!(profile.stdout.contains("Eve"), "the hostile name is shown, cleaned: {}", profile.stdout);
+    assert!(
+        profile.stdout.contains("Eve"),
+        "the hostile name is shown, cleaned: {}",
+        profile.stdout
+    );
     let profile_json = cli.run("mod_anna", &["profile", &member, "--json"]).await;
     assert_clean("profile --json", profile_json.ok());
     sb.sandbox.shutdown().await;
@@ -115,9 +125,9 @@ async fn a_hostile_username_from_a_lying_server_is_sanitized_everywhere() {
         if req.path.starts_with("/u/") && req.path.ends_with(".json") && !req.path.contains("summary") {
             scripted::ok(&user)
         } else if req.path.starts_with("/session/current") {
-            scripted::ok(&format!(
-                "{{\"current_user\":{{\"id\":1,\"username\":\"mod\",\"moderator\":true,\"admin\":false,\"trust_level\":4}}}}"
-            ))
+            scripted::ok(
+                "{\"current_user\":{\"id\":1,\"username\":\"mod\",\"moderator\":true,\"admin\":false,\"trust_level\":4}}",
+            )
         } else {
             scripted::json(404, "{\"errors\":[\"not found\"],\"error_type\":\"not_found\"}")
         }
@@ -137,7 +147,11 @@ async fn a_hostile_username_from_a_lying_server_is_sanitized_everywhere() {
         let out = exec(c, None).await;
         assert_clean("profile from a lying server", &out.stdout);
         assert_clean("profile from a lying server (stderr)", &out.stderr);
-        assert!(out.stdout.contains("il"), "the name is shown, cleaned: {}", out.stdout);
+        assert!(
+            out.stdout.contains("il"),
+            "the name is shown, cleaned: {}",
+            out.stdout
+        );
     }
 }
 
@@ -156,7 +170,14 @@ async fn a_silent_server_ends_the_command_within_its_deadline() {
     for command in [vec!["whoami"], vec!["reply", "1", "-"]] {
         let mut c = Command::new(BIN);
         c.args(&command)
-            .args(["--timeout", "2", "--url", &format!("http://{addr}"), "--username", "mod"])
+            .args([
+                "--timeout",
+                "2",
+                "--url",
+                &format!("http://{addr}"),
+                "--username",
+                "mod",
+            ])
             .env("MODTERM_API_KEY", "k")
             .env("MODTERM_CONFIG_DIR", home.path())
             .env("MODTERM_DATA_DIR", home.path())
@@ -211,14 +232,23 @@ async fn a_closed_stdout_ends_the_command_quietly() {
         let n = stdout.read(&mut first).unwrap();
         drop(stdout);
         let mut stderr = String::new();
-        child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut stderr)
+            .unwrap();
         (n, child.wait().unwrap(), stderr)
     })
     .await
     .unwrap();
     let (n, status, stderr) = out;
     assert!(n > 0, "the command printed");
-    assert_eq!(status.code(), Some(0), "a closed stdout is not an error: {stderr}");
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "a closed stdout is not an error: {stderr}"
+    );
     assert!(stderr.trim().is_empty(), "nothing on stderr: {stderr}");
     sb.sandbox.shutdown().await;
 }
@@ -235,12 +265,24 @@ async fn a_malformed_page_is_exit_7_and_paging_stops() {
     .await;
     let home = tempfile::tempdir().unwrap();
     let mut c = Command::new(BIN);
-    c.args(["queue", "--view", "latest", "--url", &url, "--username", "mod"])
-        .env("MODTERM_API_KEY", "k")
-        .env("MODTERM_CONFIG_DIR", home.path())
-        .env("MODTERM_DATA_DIR", home.path())
-        .env_remove("MODTERM_PROFILE");
+    c.args([
+        "queue",
+        "--view",
+        "latest",
+        "--url",
+        &url,
+        "--username",
+        "mod",
+    ])
+    .env("MODTERM_API_KEY", "k")
+    .env("MODTERM_CONFIG_DIR", home.path())
+    .env("MODTERM_DATA_DIR", home.path())
+    .env_remove("MODTERM_PROFILE");
     let out = exec(c, None).await;
     assert_eq!(out.code, 7, "{}", out.stderr);
-    assert!(srv.hits("/latest") <= 2, "it asked {} times", srv.hits("/latest"));
+    assert!(
+        srv.hits("/latest") <= 2,
+        "it asked {} times",
+        srv.hits("/latest")
+    );
 }

@@ -570,7 +570,7 @@ fn reply_flow_confirms_once_then_the_new_post_is_selected_and_accepting_it_is_on
     let effects = h.key(KeyCode::Char('a'));
     assert!(h.app.overlay.is_none());
     let (op, accept) = Harness::write_of::<SetSolution>(&effects);
-    assert!(accept.accept && accept.post_id == PostId::from(103));
+    assert!(accept.accept && accept.post_id == 103);
     h.land(
         op,
         accept,
@@ -584,7 +584,7 @@ fn reply_flow_confirms_once_then_the_new_post_is_selected_and_accepting_it_is_on
     let effects = h.key(KeyCode::Char('u'));
     let (_, undo) = Harness::write_of::<SetSolution>(&effects);
     assert!(
-        !undo.accept && undo.post_id == PostId::from(103),
+        !undo.accept && undo.post_id == 103,
         "{undo:?}"
     );
 }
@@ -772,7 +772,7 @@ fn accept_needs_the_servers_permission_on_the_post() {
     h.key(KeyCode::Char('j'));
     let effects = h.key(KeyCode::Char('a'));
     let (_, w) = Harness::write_of::<SetSolution>(&effects);
-    assert!(w.accept && w.post_id == PostId::from(102));
+    assert!(w.accept && w.post_id == 102);
 }
 
 #[test]

@@ -32,7 +32,10 @@ async fn an_ending_signal_restores_the_terminal_and_keeps_the_draft() {
     ] {
         let mut console = site.console("mod_anna", 100, 30);
         console.wait_for("mod_anna (moderator)");
-        assert!(!console.terminal_is_cooked(), "the console runs in raw mode");
+        assert!(
+            !console.terminal_is_cooked(),
+            "the console runs in raw mode"
+        );
         console.send(":");
         console.wait_for("Command");
         console.send(&format!("open_topic {id}\r"));
@@ -55,7 +58,10 @@ async fn an_ending_signal_restores_the_terminal_and_keeps_the_draft() {
             tail.contains("\x1b[?1049l"),
             "{name}: the alternate screen is left: {tail:?}"
         );
-        assert!(console.terminal_is_cooked(), "{name}: canonical mode and echo restored");
+        assert!(
+            console.terminal_is_cooked(),
+            "{name}: canonical mode and echo restored"
+        );
         assert!(
             drafts(&site).iter().any(|d| d.contains(&text)),
             "{name}: the draft is on disk"

@@ -58,8 +58,11 @@ pub trait Lands: Write {
 pub struct Landing {
     /// For the audit log: `Ok` or the error's words.
     pub outcome: std::result::Result<(), String>,
-    apply: Box<dyn FnOnce(&mut App) -> Vec<Effect> + Send>,
+    apply: ApplyLanding,
 }
+
+/// What a landed write does to the state, once, on the UI thread.
+type ApplyLanding = Box<dyn FnOnce(&mut App) -> Vec<Effect> + Send>;
 
 impl Landing {
     /// A write's result as if it had come back from the server (tests, and replays).

@@ -497,6 +497,49 @@ pub(crate) fn posters(ctx: &Ctx<'_>, t: &TopicRow) -> Result<Vec<Value>, ApiErro
     let frequent: Vec<i64> = st
         .query_map([t.id], |r| r.get::<_, i64>(0))?
         .collect::<Result<_, _>>()?;
+    Ok(posters_from(t, &frequent))
+}
+
+/// [`posters`] for many topics with one query (search pages): topic id → posters.
+pub(crate) fn posters_many(
+    ctx: &Ctx<'_>,
+    topics: &[TopicRow],
+) -> Result<std::collections::HashMap<i64, Vec<Value>>, ApiError> {
+    let mut out = std::collections::HashMap::new();
+    if topics.is_empty() {
+        return Ok(out);
+    }
+    let list = topics
+        .iter()
+        .map(|t| t.id.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    // (topic, user, posts, first post number), most posts first as `posters` orders them.
+    let rows: Vec<(i64, i64, i64, i64)> = {
+        let mut st = ctx.tx.prepare(&format!(
+            "SELECT topic_id, user_id, COUNT(*) AS n, MIN(post_number) AS first FROM posts \
+             WHERE topic_id IN ({list}) AND deleted_at IS NULL AND post_type <> 4 \
+             GROUP BY topic_id, user_id ORDER BY topic_id, n DESC, first"
+        ))?;
+        let it = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        it.collect::<Result<_, _>>()?
+    };
+    let mut frequent: std::collections::HashMap<i64, Vec<i64>> = std::collections::HashMap::new();
+    for (topic, user, _, _) in rows {
+        let v = frequent.entry(topic).or_default();
+        if v.len() < 6 {
+            v.push(user);
+        }
+    }
+    for t in topics {
+        let f = frequent.get(&t.id).map(Vec::as_slice).unwrap_or(&[]);
+        out.insert(t.id, posters_from(t, f));
+    }
+    Ok(out)
+}
+
+/// Original poster, up to three frequent posters (`frequent`: most posts first), most recent.
+fn posters_from(t: &TopicRow, frequent: &[i64]) -> Vec<Value> {
     let mut out = Vec::new();
     let single = t.user_id == t.last_post_user_id;
     out.push(json!({
@@ -506,7 +549,7 @@ pub(crate) fn posters(ctx: &Ctx<'_>, t: &TopicRow) -> Result<Vec<Value>, ApiErro
         "primary_group_id": null,
         "flair_group_id": null,
     }));
-    for id in frequent {
+    for &id in frequent {
         if out.len() >= 4 {
             break;
         }
@@ -522,7 +565,7 @@ pub(crate) fn posters(ctx: &Ctx<'_>, t: &TopicRow) -> Result<Vec<Value>, ApiErro
         out.push(json!({"extras": "latest", "description": "Most Recent Poster",
                         "user_id": t.last_post_user_id, "primary_group_id": null, "flair_group_id": null}));
     }
-    Ok(out)
+    out
 }
 
 pub(crate) fn topic_item(t: &TopicRow, posters: Vec<Value>) -> Value {

@@ -36,9 +36,9 @@ use rusqlite::OptionalExtension;
 use serde_json::{json, Value};
 
 use super::fts;
-use super::lists::{posters, topic_item};
+use super::lists::{posters_many, topic_item};
 use super::server::{ApiError, ApiResult, Ctx};
-use super::store::{self, avatar_template, excerpt, iso, UserRow};
+use super::store::{self, avatar_template, excerpt, iso, TopicRow, UserRow};
 
 /// `Search.per_filter`.
 const PER_PAGE: usize = 50;
@@ -451,15 +451,18 @@ struct Hit {
     views: i64,
 }
 
+/// Reads a row of [`hit_cols`]: the first four columns always, the sort columns of
+/// `order:likes|latest_topic|views` only when selected.
 fn hit_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Hit> {
+    let full = r.as_ref().column_count() > 4;
     Ok(Hit {
         post_id: r.get(0)?,
         topic_id: r.get(1)?,
         rank: r.get(2)?,
         post_at: r.get(3)?,
-        likes: r.get(4)?,
-        topic_at: r.get(5)?,
-        views: r.get(6)?,
+        likes: if full { r.get(4)? } else { 0 },
+        topic_at: if full { r.get(5)? } else { 0 },
+        views: if full { r.get(6)? } else { 0 },
     })
 }
 
@@ -508,8 +511,16 @@ fn per_topic(order: Order, rows: Vec<Hit>) -> Vec<Hit> {
     out
 }
 
-const HIT_COLS: &str =
-    "p.id, p.topic_id, {rank}, p.created_at, p.like_count, t.created_at, t.views";
+/// The columns a hit is read from (fewer for the orders that do not need them: the window
+/// can be a thousand rows).
+fn hit_cols(order: Order, rank: &str) -> String {
+    match order {
+        Order::Likes | Order::LatestTopic | Order::Views => {
+            format!("p.id, p.topic_id, {rank}, p.created_at, p.like_count, t.created_at, t.views")
+        }
+        _ => format!("p.id, p.topic_id, {rank}, p.created_at"),
+    }
+}
 
 /// Words present: the FTS index drives; the newest `WINDOW` matching, visible, filtered posts
 /// are ranked and grouped here.
@@ -532,7 +543,7 @@ fn run_words(ctx: &Ctx<'_>, query: &Query) -> Result<Vec<Hit>, rusqlite::Error> 
     let sql = format!(
         "SELECT {} FROM posts_fts f JOIN posts p ON p.id = f.rowid JOIN topics t ON t.id = p.topic_id \
          WHERE posts_fts MATCH ?1 AND {where_sql} ORDER BY f.rowid DESC LIMIT {WINDOW}",
-        HIT_COLS.replace("{rank}", "bm25(posts_fts, 4.0, 1.0)")
+        hit_cols(query.order, "bm25(posts_fts, 4.0, 1.0)")
     );
     let rows: Vec<Hit> = {
         let mut st = ctx.tx.prepare(&sql)?;
@@ -628,7 +639,7 @@ fn run_filters(ctx: &Ctx<'_>, query: &Query, skip: usize) -> Result<(Vec<Hit>, b
     let sql = format!(
         "SELECT {} FROM posts p CROSS JOIN topics t ON t.id = p.topic_id WHERE {where_sql} \
          ORDER BY p.created_at {dir}, p.id {dir}",
-        HIT_COLS.replace("{rank}", "0.0")
+        hit_cols(query.order, "0.0")
     );
     let want = skip + PER_PAGE + 1;
     let mut seen: HashSet<i64> = HashSet::new();
@@ -786,26 +797,31 @@ pub(crate) fn search(ctx: &Ctx<'_>) -> ApiResult {
         None
     };
 
-    let mut authors: HashMap<i64, Option<UserRow>> = HashMap::new();
-    let mut posts = Vec::with_capacity(page_hits.len());
-    let mut topics = Vec::with_capacity(page_hits.len());
-    let mut post_ids = Vec::with_capacity(page_hits.len());
+    // Load the page's posts and topics, then their authors and posters in bulk.
+    let mut rows = Vec::with_capacity(page_hits.len());
     for h in &page_hits {
-        let (Some(p), Some(t)) = (
+        if let (Some(p), Some(t)) = (
             store::post_by_id(ctx.tx, h.post_id)?,
             store::topic_by_id(ctx.tx, h.topic_id)?,
-        ) else {
-            continue;
-        };
+        ) {
+            rows.push((p, t));
+        }
+    }
+    let topic_rows: Vec<TopicRow> = rows.iter().map(|(_, t)| t.clone()).collect();
+    let mut posters = posters_many(ctx, &topic_rows)?;
+    let mut authors: HashMap<i64, Option<UserRow>> = HashMap::new();
+    let mut posts = Vec::with_capacity(rows.len());
+    let mut topics = Vec::with_capacity(rows.len());
+    let mut post_ids = Vec::with_capacity(rows.len());
+    for (p, t) in &rows {
         for uid in [p.user_id, t.last_post_user_id] {
             if let std::collections::hash_map::Entry::Vacant(e) = authors.entry(uid) {
                 e.insert(store::user_by_id(ctx.tx, uid)?);
             }
         }
-        let author = authors.get(&p.user_id).cloned().flatten();
-        let (username, name) = match &author {
-            Some(u) => (u.username.clone(), u.name.clone()),
-            None => ("deleted".to_string(), String::new()),
+        let (username, name) = match authors.get(&p.user_id) {
+            Some(Some(u)) => (u.username.clone(), u.name.clone()),
+            _ => ("deleted".to_string(), String::new()),
         };
         posts.push(json!({
             "id": p.id,
@@ -819,7 +835,7 @@ pub(crate) fn search(ctx: &Ctx<'_>) -> ApiResult {
             "topic_id": t.id,
         }));
         post_ids.push(p.id);
-        let mut item = topic_item(&t, posters(ctx, &t)?);
+        let mut item = topic_item(t, posters.remove(&t.id).unwrap_or_default());
         if let Some(Some(u)) = authors.get(&t.last_post_user_id) {
             item["last_poster_username"] = json!(u.username);
         }

@@ -1367,8 +1367,9 @@ fn seed_chat(ins: &mut Inserter<'_>, topics: usize) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// A TL4 regular whose flags weigh in on the spam pile-on.
+/// TL4 regulars whose flags weigh in on the spam pile-on.
 const LEADER_LENA: i64 = 6;
+const LEADER_OMAR: i64 = 7;
 
 /// First posts of new members held for approval: a title for a new topic, `None` for a reply.
 const HELD_POSTS: [(Option<&str>, &str); 6] = [
@@ -1506,7 +1507,7 @@ fn seed_reviewables(ins: &mut Inserter<'_>, topics: usize) -> rusqlite::Result<(
         };
         let mut flaggers: Vec<i64> = match k {
             0 => vec![MIA], // Mia's own flag (she sees it through /post_action_users)
-            2 => vec![LEADER_LENA],
+            2 => vec![LEADER_LENA, LEADER_OMAR],
             _ => Vec::new(),
         };
         let mut tries = 0;

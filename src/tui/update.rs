@@ -384,10 +384,11 @@ impl App {
             KeyCode::Backspace => {
                 h.search.pop();
             }
-            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                if h.search.chars().count() < 100 {
-                    h.search.push(c);
-                }
+            KeyCode::Char(c)
+                if !key.modifiers.contains(KeyModifiers::CONTROL)
+                    && h.search.chars().count() < 100 =>
+            {
+                h.search.push(c);
             }
             _ => {}
         }

@@ -52,7 +52,10 @@ impl Console {
             })
             .expect("open a pty");
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_modterm"));
-        cmd.args(["--url", url, "--username", username, "--theme", "mono"]);
+        cmd.args(["--url", url, "--username", username]);
+        if !extra_args.contains(&"--theme") {
+            cmd.args(["--theme", "mono"]);
+        }
         cmd.env("MODTERM_API_KEY", API_KEY);
         cmd.env("MODTERM_CONFIG_DIR", home.join("config"));
         cmd.env("MODTERM_DATA_DIR", home.join("data"));
