@@ -583,10 +583,7 @@ fn reply_flow_confirms_once_then_the_new_post_is_selected_and_accepting_it_is_on
     assert!(h.screen(120, 40).contains("u undoes"));
     let effects = h.key(KeyCode::Char('u'));
     let (_, undo) = Harness::write_of::<SetSolution>(&effects);
-    assert!(
-        !undo.accept && undo.post_id == 103,
-        "{undo:?}"
-    );
+    assert!(!undo.accept && undo.post_id == 103, "{undo:?}");
 }
 
 #[test]
@@ -1221,4 +1218,56 @@ fn tiny_terminals_never_panic() {
     }
     assert!(h.app.exit.is_none());
     let _ = ActionKind::Quit;
+}
+
+/// The scroll-region path gives exactly the screen a full repaint gives: the queue spans the
+/// width, the list scrolls a row at a time, a page at a time and back, and every frame on the
+/// reused, shifted screen matches a fresh terminal's.
+#[test]
+fn a_scrolled_queue_is_the_same_screen_as_a_full_repaint() {
+    use ratatui::backend::TestBackend;
+    use ratatui::Terminal;
+    let topics = (0..200)
+        .map(|i| topic_summary(100 + i, &format!("Topic number {i}"), 500 - i as i64, 1))
+        .collect();
+    let mut h = Harness::with_topics(Role::Moderator, topics, None);
+    h.app.resize(120, 30);
+    let mut reused = Terminal::new(TestBackend::new(120, 30)).unwrap();
+    let mut scroller = modterm::tui::Scroller::default();
+    let mut frame =
+        |h: &Harness, reused: &mut Terminal<TestBackend>, scroller: &mut modterm::tui::Scroller| {
+            scroller.before_draw(reused, &h.app).unwrap();
+            let done = reused
+                .draw(|f| modterm::tui::draw(f, &h.app))
+                .unwrap()
+                .buffer
+                .clone();
+            scroller.after_draw(&done, &h.app);
+            let mut fresh = Terminal::new(TestBackend::new(120, 30)).unwrap();
+            fresh.draw(|f| modterm::tui::draw(f, &h.app)).unwrap();
+            assert_eq!(
+                reused.backend().buffer(),
+                fresh.backend().buffer(),
+                "the reused screen differs at offset {}",
+                h.app.view().offset
+            );
+        };
+    frame(&h, &mut reused, &mut scroller);
+    let keys = [KeyCode::Char('j'); 40]
+        .into_iter()
+        .chain([KeyCode::PageDown, KeyCode::PageDown, KeyCode::PageUp])
+        .chain([KeyCode::Char('k'); 30]);
+    let mut scrolled = false;
+    for key in keys {
+        let before = h.app.view().offset;
+        h.key(key);
+        scrolled |= h.app.view().offset != before;
+        frame(&h, &mut reused, &mut scroller);
+    }
+    assert!(scrolled, "the list scrolled");
+    assert!(
+        scroller.scrolls() >= 10,
+        "scrolls through the region: {}",
+        scroller.scrolls()
+    );
 }

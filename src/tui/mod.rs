@@ -13,6 +13,7 @@ pub(crate) mod nav;
 pub mod overlay;
 mod profile;
 mod queue;
+mod scroll;
 mod terminal;
 mod thread;
 mod thread_render;
@@ -33,6 +34,7 @@ pub use composer::Composer;
 pub use hyperlinks::{visible as visible_hyperlinks, write as write_hyperlinks, Hyperlink};
 pub use msg::{Effect, Msg};
 pub use overlay::Overlay;
+pub use scroll::Scroller;
 pub use thread_render::MAX_RENDERED_BYTES;
 pub use view::draw;
 
@@ -180,7 +182,8 @@ async fn console_loop(
         app.set_status(w.clone(), Level::Warning);
     }
     // The first frame, before any network reply.
-    draw_frame(term, &app)?;
+    let mut scroller = Scroller::default();
+    draw_frame(term, &app, &mut scroller)?;
 
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     let (input_tx, mut input) = mpsc::unbounded_channel::<Event>();
@@ -343,7 +346,7 @@ async fn console_loop(
             break;
         }
         if app.dirty {
-            draw_frame(term, &app)?;
+            draw_frame(term, &app, &mut scroller)?;
             app.dirty = false;
         }
     }
@@ -381,11 +384,19 @@ fn is_suspend(event: &Event) -> bool {
 }
 
 /// One frame, wrapped in synchronized output so slow links never show half a frame.
-fn draw_frame(term: &mut terminal::Term, app: &App) -> Result<(), ConsoleError> {
+fn draw_frame(
+    term: &mut terminal::Term,
+    app: &App,
+    scroller: &mut Scroller,
+) -> Result<(), ConsoleError> {
     use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
     let _ = crossterm::execute!(std::io::stdout(), BeginSynchronizedUpdate);
+    if let Err(e) = scroller.before_draw(term, app) {
+        tracing::warn!("scroll region: {e}");
+    }
     let result = term.draw(|frame| view::draw(frame, app));
     if let Ok(frame) = &result {
+        scroller.after_draw(frame.buffer, app);
         let links = hyperlinks::visible(app, frame.area);
         if !links.is_empty() {
             let _ = hyperlinks::write(&mut std::io::stdout(), &links);

@@ -68,22 +68,21 @@ impl App {
         if !self.filter.is_empty() {
             return Vec::new();
         }
+        let rows = self.queue_rows();
         let index = self.active_view;
         let view = &mut self.views[index];
+        // Near the end of what is loaded, or the pane not yet full: a page that fills the
+        // screen earns its request; one nobody scrolls to does not.
+        let wanted =
+            view.selected + PREFETCH_MARGIN >= view.visible_len() || view.visible_len() < rows;
         if view.search.is_some() {
-            if view.loading.is_none()
-                && view.next.is_some()
-                && view.selected + PREFETCH_MARGIN >= view.visible_len()
-            {
+            if view.loading.is_none() && view.next.is_some() && wanted {
                 return crate::actions::search::load(view, index, true);
             }
             return Vec::new();
         }
         match view.next.clone() {
-            Some(next)
-                if view.loading.is_none()
-                    && view.selected + PREFETCH_MARGIN >= view.visible_len() =>
-            {
+            Some(next) if view.loading.is_none() && wanted => {
                 view.loading = Some(Loading::More);
                 let mut query = view.query.clone();
                 query.page = Some(next);

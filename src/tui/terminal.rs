@@ -63,8 +63,13 @@ pub fn suspend(terminal: &mut Term) -> io::Result<()> {
     resume(terminal)
 }
 
+/// Counts the times the screen was given away and taken back: what was on it before is gone,
+/// so nothing may be reused from the frame drawn before (see `scroll`).
+pub static SCREEN_EPOCH: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 /// Takes the terminal again after a suspension or the external editor.
 pub fn resume(terminal: &mut Term) -> io::Result<()> {
+    SCREEN_EPOCH.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     enable_raw_mode()?;
     execute!(
         io::stdout(),

@@ -234,9 +234,14 @@ pub struct Site {
 
 impl Site {
     pub async fn start() -> Site {
+        Site::start_with_topics(120).await
+    }
+
+    /// A demo community of `topics` topics (about one in four unanswered).
+    pub async fn start_with_topics(topics: usize) -> Site {
         let home = tempfile::tempdir().unwrap();
         let sandbox = Sandbox::start(SandboxOptions {
-            topics: 120,
+            topics,
             seed: 11,
             admin_rate_limit_per_minute: None,
             user_key_rate_limit_per_minute: None,

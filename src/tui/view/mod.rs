@@ -8,6 +8,8 @@ mod queue;
 mod status;
 mod thread;
 
+pub use queue::body_rows as queue_body_rows;
+
 use ratatui::layout::Rect;
 use ratatui::widgets::{Block, BorderType, Borders};
 use ratatui::Frame;

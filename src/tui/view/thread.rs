@@ -60,9 +60,16 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         .enumerate()
         .map(|(i, line)| {
             if Some(start + i) == selected_header {
-                let mut line = line.clone();
-                line.spans.insert(0, ratatui::text::Span::raw("▶ "));
-                line.style(theme.style(Slot::Selection))
+                // Every span in the selection's own colours: a span keeping its colour (the
+                // author's accent) could be the selection's background colour and vanish.
+                let selection = theme.style(Slot::Selection);
+                let mut spans = vec![ratatui::text::Span::styled("▶ ", selection)];
+                spans.extend(
+                    line.spans
+                        .iter()
+                        .map(|s| ratatui::text::Span::styled(s.content.clone(), selection)),
+                );
+                ratatui::text::Line::from(spans).style(selection)
             } else {
                 line.clone()
             }
