@@ -652,3 +652,166 @@ pub fn log(last: Option<usize>, out: Out) -> Result<()> {
     )?;
     Ok(())
 }
+
+// ---------------------------------------------------------------------------------------------
+// The review queue, flags and edits.
+
+/// What `modterm review` lists.
+#[derive(Debug, Clone, Default)]
+pub struct ReviewFilter {
+    pub kind: Option<ReviewKind>,
+    pub status: ReviewStatusFilter,
+    /// Category slug, id or name.
+    pub category: Option<String>,
+    pub priority: Option<ReviewPriority>,
+}
+
+/// Items of the review queue page by page until `limit` or the end. Paging stops when a page
+/// brings nothing new (a server whose paging loops cannot make it ask forever).
+pub async fn collect_reviewables(
+    session: &Session,
+    mut query: ReviewQuery,
+    limit: usize,
+) -> BackendResult<Vec<Reviewable>> {
+    let mut items: Vec<Reviewable> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for _ in 0..10_000 {
+        let page = session.backend.review_queue(&query).await?;
+        let before = items.len();
+        items.extend(page.items.into_iter().filter(|r| seen.insert(r.id.clone())));
+        let progressed = items.len() > before;
+        match page.next {
+            Some(next) if items.len() < limit && progressed => query.page = Some(next),
+            _ => break,
+        }
+    }
+    items.truncate(limit);
+    Ok(items)
+}
+
+/// "spam ×3, off_topic": why an item is in the queue, in a table cell.
+fn review_reasons(item: &Reviewable) -> String {
+    item.reasons
+        .iter()
+        .map(|r| {
+            let name = sanitize_line(&r.flag_type);
+            if r.count > 1 {
+                format!("{name} ×{}", r.count)
+            } else {
+                name
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub async fn review(session: &Session, filter: ReviewFilter, limit: usize, out: Out) -> Result<()> {
+    let category = match filter.category.as_deref().filter(|c| !c.trim().is_empty()) {
+        Some(c) => Some(find_category(session, c.trim()).await?.id),
+        None => None,
+    };
+    let query = ReviewQuery {
+        kind: filter.kind,
+        status: filter.status,
+        category,
+        priority: filter.priority,
+        page: None,
+    };
+    let items = collect_reviewables(session, query, limit).await?;
+    let mut p = Printer::default();
+    if out.json {
+        return Ok(p.json(&items)?);
+    }
+    let rows = items
+        .iter()
+        .map(|r| {
+            let about = r
+                .topic_title
+                .as_deref()
+                .map(sanitize_line)
+                .or_else(|| r.post_id.as_ref().map(|id| format!("post {id}")))
+                .unwrap_or_default();
+            let actions: Vec<String> = r.actions.iter().map(|a| sanitize_line(&a.id)).collect();
+            vec![
+                sanitize_line(r.id.as_str()),
+                sanitize_line(r.kind.label()),
+                r.status.label().to_string(),
+                format!("{:.1}", r.score),
+                truncate(&review_reasons(r), 32),
+                sanitize_line(
+                    r.target_author
+                        .as_ref()
+                        .map(|a| a.username.as_str())
+                        .unwrap_or(""),
+                ),
+                truncate(&about, 40),
+                actions.join(","),
+            ]
+        })
+        .collect();
+    p.table(
+        &[
+            "ID", "TYPE", "STATUS", "SCORE", "WHY", "AUTHOR", "TOPIC", "ACTIONS",
+        ],
+        rows,
+    )?;
+    Ok(())
+}
+
+/// `modterm review perform ID ACTION`: the item is read first, for the version the action
+/// must carry and to check that it offers the action.
+pub async fn review_perform(session: &Session, id: ReviewId, action: &str, out: Out) -> Result<()> {
+    let item = session.backend.review_item(&id).await?;
+    let write = crate::actions::review::PerformReview::new(&item, action)?;
+    perform(session, write, out).await
+}
+
+/// The site's flag type named `wanted`: its name (`off_topic` or `off-topic`), its label or
+/// its id.
+fn find_flag_type(types: &[FlagType], wanted: &str) -> Result<FlagType> {
+    let w = wanted.trim();
+    let as_name = w.to_ascii_lowercase().replace('-', "_");
+    types
+        .iter()
+        .find(|t| t.name == as_name || t.id == w)
+        .or_else(|| types.iter().find(|t| t.label.eq_ignore_ascii_case(w)))
+        .cloned()
+        .ok_or_else(|| {
+            let known: Vec<String> = types.iter().map(|t| sanitize_line(&t.name)).collect();
+            CliError::Backend(BackendError::NotFound(format!(
+                "no flag type {:?}; this site has: {}",
+                sanitize_line(w),
+                known.join(", ")
+            )))
+        })
+}
+
+pub async fn flag(
+    session: &Session,
+    post_id: PostId,
+    flag_type: &str,
+    message: Option<String>,
+    out: Out,
+) -> Result<()> {
+    let types = session.backend.flag_types().await?;
+    let flag = find_flag_type(&types, flag_type)?;
+    let write = crate::actions::flag::FlagPost::new(post_id, flag, message);
+    // What the server would refuse for certain is refused here, with or without --dry-run.
+    write.check()?;
+    perform(session, write, out).await
+}
+
+pub async fn edit(
+    session: &Session,
+    post_id: PostId,
+    source: TextSource,
+    reason: Option<String>,
+    out: Out,
+) -> Result<()> {
+    let raw = read_text(source)?;
+    if raw.trim().is_empty() {
+        return Err(CliError::Usage("the new text of the post is empty".into()));
+    }
+    let write = crate::actions::edit::EditPost::new(post_id, raw, reason);
+    perform(session, write, out).await
+}

@@ -42,6 +42,9 @@ pub struct ConnectArgs {
     pub user_api_key: bool,
     pub insecure: bool,
     pub log_level: LevelFilter,
+    /// `--platform`: the platform of `--url`, or with neither `--url` nor `--profile`, the
+    /// embedded demo of that platform (unless the default profile is of it).
+    pub platform: Option<Platform>,
 }
 
 impl Default for ConnectArgs {
@@ -54,6 +57,7 @@ impl Default for ConnectArgs {
             user_api_key: false,
             insecure: false,
             log_level: LevelFilter::INFO,
+            platform: None,
         }
     }
 }
@@ -62,6 +66,8 @@ impl Default for ConnectArgs {
 pub struct Session {
     pub backend: Arc<dyn Backend>,
     pub sandbox: Option<Sandbox>,
+    /// The embedded Khoros demo, when modterm started that one instead.
+    pub khoros_sandbox: Option<crate::sandbox_khoros::KhorosSandbox>,
     pub username: String,
     pub paths: Paths,
     pub settings: Settings,
@@ -80,6 +86,8 @@ impl Session {
     pub fn draft_site(&self) -> String {
         if self.sandbox.is_some() {
             DEMO_DRAFT_SITE.to_string()
+        } else if self.khoros_sandbox.is_some() {
+            crate::connect_khoros::DEMO_DRAFT_SITE.to_string()
         } else {
             self.site().to_string()
         }
@@ -88,6 +96,9 @@ impl Session {
     /// Stops the embedded sandbox, if any, letting in-flight requests finish.
     pub async fn close(self) {
         if let Some(sandbox) = self.sandbox {
+            sandbox.shutdown().await;
+        }
+        if let Some(sandbox) = self.khoros_sandbox {
             sandbox.shutdown().await;
         }
     }
@@ -139,6 +150,9 @@ pub async fn connect(args: &ConnectArgs) -> Result<Session, ConnectError> {
     crate::logging::init(&paths.log_file(), args.log_level);
 
     if let Some(url) = &args.url {
+        if args.platform == Some(Platform::Khoros) {
+            return crate::connect_khoros::one_off(args, url, paths, settings);
+        }
         let key = args.api_key.clone().ok_or_else(|| {
             ConnectError::Usage("--url needs an API key: --api-key or MODTERM_API_KEY".into())
         })?;
@@ -160,6 +174,7 @@ pub async fn connect(args: &ConnectArgs) -> Result<Session, ConnectError> {
         return Ok(Session {
             backend,
             sandbox: None,
+            khoros_sandbox: None,
             username,
             paths,
             settings,
@@ -168,6 +183,20 @@ pub async fn connect(args: &ConnectArgs) -> Result<Session, ConnectError> {
         });
     }
 
+    // `--platform` alone: that platform's embedded demo, unless the default profile is of it.
+    if let (None, Some(platform)) = (&args.profile, args.platform) {
+        let default_is_it = settings
+            .default_profile
+            .as_ref()
+            .and_then(|n| settings.profiles.get(n))
+            .is_some_and(|p| p.platform == platform);
+        if !default_is_it {
+            return match platform {
+                Platform::Khoros => crate::connect_khoros::sandbox(args, paths, settings).await,
+                Platform::Discourse => connect_sandbox(args, paths, settings).await,
+            };
+        }
+    }
     let profile_name = args
         .profile
         .clone()
@@ -202,11 +231,8 @@ async fn connect_profile(
     paths: Paths,
     settings: Settings,
 ) -> Result<Session, ConnectError> {
-    if profile.platform != Platform::Discourse {
-        return Err(ConnectError::Usage(format!(
-            "profile {name:?}: the {:?} platform is not supported by this build",
-            profile.platform
-        )));
+    if profile.platform == Platform::Khoros {
+        return crate::connect_khoros::profile(args, name, profile, paths, settings);
     }
     let (key, warnings, key_source) = match (&args.api_key, &profile.key) {
         (Some(key), _) => (
@@ -218,6 +244,9 @@ async fn connect_profile(
             return Err(ConnectError::Usage(format!(
                 "profile {name:?} names no key: add api_key_env, api_key_cmd or api_key_file"
             )))
+        }
+        (None, KeySource::File(path)) if profile.user_api_key && !path.exists() => {
+            return Err(ConnectError::Backend(signed_out(name)))
         }
         (None, source) => {
             let (key, warnings) = profile.resolve_key().map_err(ConnectError::Config)?;
@@ -240,12 +269,21 @@ async fn connect_profile(
     Ok(Session {
         backend,
         sandbox: None,
+        khoros_sandbox: None,
         username,
         paths,
         settings,
         key_source: format!("profile {name:?}: {key_source}"),
         warnings,
     })
+}
+
+/// A user-key profile whose key file is gone (`modterm logout` deletes it). The advice comes
+/// first: the console's status bar may cut the rest.
+pub fn signed_out(name: &str) -> crate::backend::BackendError {
+    crate::backend::BackendError::NotSignedIn(format!(
+        "sign in again with modterm login --profile {name} (the profile has no key: signed out)"
+    ))
 }
 
 async fn connect_sandbox(
@@ -286,6 +324,7 @@ async fn connect_sandbox(
     Ok(Session {
         backend,
         sandbox: Some(sandbox),
+        khoros_sandbox: None,
         username,
         paths,
         settings,
@@ -306,7 +345,8 @@ fn discourse(
     let credentials = if user_api_key {
         Credentials::UserApiKey {
             key,
-            client_id: None,
+            // The profile's, as `modterm login` recorded it.
+            client_id: profile.and_then(|p| p.user_api_client_id.clone()),
         }
     } else {
         Credentials::ApiKey {

@@ -219,6 +219,7 @@ pub async fn checks(args: &ConnectArgs) -> Report {
         }
     };
     check_budget(&mut r, &session);
+    check_key_kind(&mut r, &session, uses_user_key(args, &settings));
     if signed_in {
         check_live(&mut r, &session).await;
     }
@@ -287,6 +288,12 @@ fn check_profile_and_key(r: &mut Report, args: &ConnectArgs, paths: &Paths, sett
         match crate::config::key_file_warning(path) {
             Some(w) => r.warn("key", w),
             None if path.exists() => r.ok("key", format!("{source}, mode private")),
+            // `modterm logout` deletes it: sign in again.
+            None if profile.user_api_key => r.fail(
+                "key",
+                format!("{} (no {})", connect::signed_out(&name), path.display()),
+                3,
+            ),
             None => r.fail("key", format!("{source} does not exist"), 2),
         }
     } else {
@@ -314,6 +321,36 @@ fn check_budget(r: &mut Report, session: &connect::Session) {
         r.warn("budget", format!("{detail}; the site asked to slow down"));
     } else {
         r.ok("budget", detail);
+    }
+}
+
+/// Whether the connection signs in with a user API key (flag or profile).
+fn uses_user_key(args: &ConnectArgs, settings: &Settings) -> bool {
+    if args.user_api_key || args.url.is_some() {
+        return args.user_api_key;
+    }
+    args.profile
+        .as_ref()
+        .or(settings.default_profile.as_ref())
+        .and_then(|name| settings.profiles.get(name))
+        .is_some_and(|p| p.user_api_key)
+}
+
+/// Why the kind of key matters to the budget (reference §1.4).
+fn check_key_kind(r: &mut Report, session: &connect::Session, user_key: bool) {
+    if user_key {
+        r.ok(
+            "budget",
+            "a user API key has a budget of its own: 20 requests a minute and 2,880 a day for \
+             this key alone, where every admin key of a site shares one bucket of 60 a minute",
+        );
+    } else if session.sandbox.is_none() {
+        r.ok(
+            "budget",
+            "admin keys share one bucket of 60 requests a minute for the whole site, so \
+             moderators on admin keys slow each other down: `modterm login` gives each one a \
+             user API key with 20 a minute of their own",
+        );
     }
 }
 

@@ -977,3 +977,336 @@ impl SiteInfo {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The review queue, flags and edits: the moderator's other daily job besides unanswered topics.
+// A [`Reviewable`] is one item with everything needed to decide on it (why it is there, whose
+// it is, the text, the actions its kind allows); [`ReviewItem`] above is the short form the
+// profile board lists.
+
+/// What kind of item waits in the review queue.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewKind {
+    /// A post members flagged.
+    FlaggedPost,
+    /// A post held for approval before anyone sees it (a new member's first posts).
+    QueuedPost,
+    /// An account waiting for approval (a sign-up).
+    User,
+    /// Another kind the platform has, by its own name (plugins add their own).
+    Other(String),
+}
+
+impl ReviewKind {
+    /// The kinds every platform with a review queue is asked about by name.
+    pub const KNOWN: [ReviewKind; 3] = [
+        ReviewKind::FlaggedPost,
+        ReviewKind::QueuedPost,
+        ReviewKind::User,
+    ];
+
+    /// The name the CLI and config use (`flagged-post`); another kind's own name.
+    pub fn name(&self) -> &str {
+        match self {
+            ReviewKind::FlaggedPost => "flagged-post",
+            ReviewKind::QueuedPost => "queued-post",
+            ReviewKind::User => "user",
+            ReviewKind::Other(name) => name,
+        }
+    }
+
+    /// In words, for tables and previews.
+    pub fn label(&self) -> &str {
+        match self {
+            ReviewKind::FlaggedPost => "flagged post",
+            ReviewKind::QueuedPost => "queued post",
+            ReviewKind::User => "user",
+            ReviewKind::Other(name) => name,
+        }
+    }
+
+    /// A kind from what a user typed: the names above (`-` or `_`), short forms (`flagged`,
+    /// `queued`, `users`); anything else is taken as the platform's own name for a kind.
+    pub fn parse(s: &str) -> ReviewKind {
+        match s.trim().to_ascii_lowercase().replace('_', "-").as_str() {
+            "flagged-post" | "flagged-posts" | "flagged" | "flag" | "flags" => {
+                ReviewKind::FlaggedPost
+            }
+            "queued-post" | "queued-posts" | "queued" | "held" => ReviewKind::QueuedPost,
+            "user" | "users" | "sign-up" | "signup" => ReviewKind::User,
+            _ => ReviewKind::Other(s.trim().to_string()),
+        }
+    }
+
+    /// What `n` items of this kind are, in a count ("12 posts", "1 user").
+    pub fn noun(&self, n: usize) -> &'static str {
+        match (self, n == 1) {
+            (ReviewKind::FlaggedPost | ReviewKind::QueuedPost, true) => "post",
+            (ReviewKind::FlaggedPost | ReviewKind::QueuedPost, false) => "posts",
+            (ReviewKind::User, true) => "user",
+            (ReviewKind::User, false) => "users",
+            (ReviewKind::Other(_), true) => "item",
+            (ReviewKind::Other(_), false) => "items",
+        }
+    }
+}
+
+/// Where an item of the review queue stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewStatus {
+    /// Waiting for a moderator.
+    #[default]
+    Pending,
+    /// Reviewed: the flags were agreed with, the post or account approved.
+    Approved,
+    /// Reviewed: the flags were disagreed with, the post or account rejected.
+    Rejected,
+    /// Reviewed: the flags were ignored.
+    Ignored,
+    /// Reviewed: its post or account was deleted.
+    Deleted,
+}
+
+impl ReviewStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            ReviewStatus::Pending => "pending",
+            ReviewStatus::Approved => "approved",
+            ReviewStatus::Rejected => "rejected",
+            ReviewStatus::Ignored => "ignored",
+            ReviewStatus::Deleted => "deleted",
+        }
+    }
+}
+
+/// Which items of the queue a list holds, by where they stand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewStatusFilter {
+    /// Waiting for a moderator (what the queue is).
+    #[default]
+    Pending,
+    Approved,
+    Rejected,
+    Ignored,
+    Deleted,
+    /// Every item that has been reviewed, whatever the decision.
+    Reviewed,
+    All,
+}
+
+impl ReviewStatusFilter {
+    pub const ALL: [ReviewStatusFilter; 7] = [
+        ReviewStatusFilter::Pending,
+        ReviewStatusFilter::Approved,
+        ReviewStatusFilter::Rejected,
+        ReviewStatusFilter::Ignored,
+        ReviewStatusFilter::Deleted,
+        ReviewStatusFilter::Reviewed,
+        ReviewStatusFilter::All,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ReviewStatusFilter::Pending => "pending",
+            ReviewStatusFilter::Approved => "approved",
+            ReviewStatusFilter::Rejected => "rejected",
+            ReviewStatusFilter::Ignored => "ignored",
+            ReviewStatusFilter::Deleted => "deleted",
+            ReviewStatusFilter::Reviewed => "reviewed",
+            ReviewStatusFilter::All => "all",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ReviewStatusFilter> {
+        let s = s.trim().to_ascii_lowercase();
+        ReviewStatusFilter::ALL.into_iter().find(|f| f.name() == s)
+    }
+}
+
+/// How urgent an item is by its score, as the platform grades it (at least this high).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewPriority {
+    Low,
+    Medium,
+    High,
+}
+
+impl ReviewPriority {
+    pub fn name(self) -> &'static str {
+        match self {
+            ReviewPriority::Low => "low",
+            ReviewPriority::Medium => "medium",
+            ReviewPriority::High => "high",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ReviewPriority> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "low" => Some(ReviewPriority::Low),
+            "medium" => Some(ReviewPriority::Medium),
+            "high" => Some(ReviewPriority::High),
+            _ => None,
+        }
+    }
+}
+
+/// A request for one page of the review queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct ReviewQuery {
+    /// Only items of this kind (all kinds when `None`).
+    pub kind: Option<ReviewKind>,
+    pub status: ReviewStatusFilter,
+    /// Only items about posts or topics of this category.
+    pub category: Option<CategoryId>,
+    /// Only items at least this urgent.
+    pub priority: Option<ReviewPriority>,
+    /// Where to start: `None` for the first page, else what the previous page gave.
+    pub page: Option<PageToken>,
+}
+
+/// One reason an item is in the queue: a flag type with how many flagged and who, or the rule
+/// that held a post or account for approval.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReviewReason {
+    /// The flag type's name as the site lists it ([`FlagType::name`]: "spam", "off_topic");
+    /// "needs_approval" for what the site held by rule.
+    pub flag_type: String,
+    /// What the site calls it ("Spam"). Remote text: sanitize before display.
+    pub label: String,
+    /// How many flags of this type the item has.
+    pub count: u32,
+    /// Who flagged, in the order they did (usernames; "system" for the site's own rules).
+    pub by: Vec<String>,
+    /// What was said: the flaggers' messages, the rule that held the post. HTML as the server
+    /// sent it.
+    pub notes_html: Vec<String>,
+}
+
+/// An action an item offers, as the server lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReviewAction {
+    /// What is sent to perform it (Discourse: `agree_and_hide`, `approve_post`...).
+    pub id: String,
+    /// The server's words for it ("Hide post"). Remote text: sanitize before display.
+    pub label: String,
+    /// The group the server puts it in ("Yes", "Delete"), where it groups them.
+    pub group: Option<String>,
+    /// What the server asks before it is done, where it asks anything.
+    pub confirm: Option<String>,
+}
+
+/// An item of the review queue, with why it is there and what may be done about it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Reviewable {
+    pub id: ReviewId,
+    pub kind: ReviewKind,
+    pub status: ReviewStatus,
+    pub topic_id: Option<TopicId>,
+    pub post_id: Option<PostId>,
+    pub category_id: Option<CategoryId>,
+    pub created_at: Option<Timestamp>,
+    /// How urgent the platform rates it (the sum of its flags' weights on Discourse).
+    pub score: f64,
+    /// The item's version: an action sends it back, so that acting on a stale copy (another
+    /// moderator acted meanwhile) is refused instead of applied twice.
+    pub version: u64,
+    /// Why it is there: flag types with counts and who flagged.
+    pub reasons: Vec<ReviewReason>,
+    /// Whose post or account it is.
+    pub target_author: Option<PostAuthor>,
+    /// The topic's title (a held new topic's own title).
+    pub topic_title: Option<String>,
+    /// A flagged post's body as HTML. Hostile until the text renderer has cleaned it.
+    pub body_html: Option<String>,
+    /// The text as written: a held post's text (it has no HTML until approved), or a flagged
+    /// post's source where the server gives it.
+    pub raw: Option<String>,
+    /// Where the post or account is on the site.
+    pub url: Option<String>,
+    /// What this item allows now (nothing once it has been reviewed).
+    pub actions: Vec<ReviewAction>,
+}
+
+impl Reviewable {
+    pub fn is_pending(&self) -> bool {
+        self.status == ReviewStatus::Pending
+    }
+
+    /// The action with this id, or this label (any case), if the item offers it.
+    pub fn action(&self, id_or_label: &str) -> Option<&ReviewAction> {
+        let wanted = id_or_label.trim();
+        self.actions.iter().find(|a| a.id == wanted).or_else(|| {
+            self.actions
+                .iter()
+                .find(|a| a.label.eq_ignore_ascii_case(wanted))
+        })
+    }
+
+    /// How many flags it has (held posts count the site's own entry).
+    pub fn flag_count(&self) -> u32 {
+        self.reasons.iter().map(|r| r.count).sum()
+    }
+
+    /// The short form the profile board lists.
+    pub fn summary(&self) -> ReviewItem {
+        ReviewItem {
+            id: self.id.clone(),
+            kind: self.kind.name().to_string(),
+            topic_id: self.topic_id.clone(),
+            post_id: self.post_id.clone(),
+            created_at: self.created_at,
+            score: self.score,
+            reason: self.reasons.first().map(|r| r.flag_type.clone()),
+        }
+    }
+}
+
+/// One page of the review queue.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReviewPage {
+    pub items: Vec<Reviewable>,
+    /// Where the next page starts, if the server says there is one.
+    pub next: Option<PageToken>,
+    /// How many items the whole list holds, where the server says.
+    pub total: Option<u64>,
+}
+
+/// What the server says an action on a review item did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PerformResult {
+    pub review_id: ReviewId,
+    /// The action performed.
+    pub action: String,
+    pub success: bool,
+    /// The item's version now (an action on it after this one sends it).
+    pub version: Option<u64>,
+    /// Where the item stands now, where the server says.
+    pub status: Option<ReviewStatus>,
+    /// The post an approval published, and its topic.
+    pub created_post_id: Option<PostId>,
+    pub created_topic_id: Option<TopicId>,
+    /// Items the action took out of the queue (this one, and others it closed: deleting a
+    /// user closes every item about them).
+    pub removed: Vec<ReviewId>,
+    /// Items still waiting in the queue, where the server says.
+    pub pending_count: Option<u64>,
+}
+
+/// A way to flag a post, as the site lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FlagType {
+    /// What is sent to flag (Discourse's `post_action_type_id`).
+    pub id: String,
+    /// Its stable name ("spam", "off_topic", "inappropriate", "notify_moderators",
+    /// "illegal"), which the CLI's `--type` takes.
+    pub name: String,
+    /// What the site calls it ("It's Spam"). Remote text: sanitize before display.
+    pub label: String,
+    pub description: Option<String>,
+    /// The flag is refused without a message to the staff (or the member).
+    pub needs_message: bool,
+}

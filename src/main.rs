@@ -14,6 +14,7 @@ use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand,
 use modterm::cli::{self, CliError, Out};
 use modterm::connect::ConnectArgs;
 use modterm::domain::{PostId, QueueView, TopicId};
+use modterm::domain::{ReviewId, ReviewKind, ReviewPriority, ReviewStatusFilter};
 use modterm::tui::Exit;
 
 const LONG_ABOUT: &str = "A keyboard-driven console for community moderators.\n\n\
@@ -65,6 +66,10 @@ struct ConnectFlags {
     /// Allow plain http:// to a non-loopback address.
     #[arg(long)]
     insecure: bool,
+    /// The site's platform (discourse by default). With neither --url nor --profile, the
+    /// embedded demo of that platform; with --url, the adapter that speaks to it.
+    #[arg(long, env = "MODTERM_PLATFORM", value_parser = ["discourse", "khoros"])]
+    platform: Option<String>,
 }
 
 impl ConnectFlags {
@@ -77,6 +82,7 @@ impl ConnectFlags {
             api_key: self.api_key.or_else(|| top.api_key.clone()),
             user_api_key: self.user_api_key || top.user_api_key,
             insecure: self.insecure || top.insecure,
+            platform: self.platform.or_else(|| top.platform.clone()),
         }
     }
 }
@@ -121,6 +127,64 @@ impl From<ViewArg> for QueueView {
             ViewArg::NeedsReply => QueueView::NeedsReply,
         }
     }
+}
+
+/// `modterm review --status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ReviewStatusArg {
+    Pending,
+    Approved,
+    Rejected,
+    Ignored,
+    Deleted,
+    Reviewed,
+    All,
+}
+
+impl From<ReviewStatusArg> for ReviewStatusFilter {
+    fn from(s: ReviewStatusArg) -> ReviewStatusFilter {
+        match s {
+            ReviewStatusArg::Pending => ReviewStatusFilter::Pending,
+            ReviewStatusArg::Approved => ReviewStatusFilter::Approved,
+            ReviewStatusArg::Rejected => ReviewStatusFilter::Rejected,
+            ReviewStatusArg::Ignored => ReviewStatusFilter::Ignored,
+            ReviewStatusArg::Deleted => ReviewStatusFilter::Deleted,
+            ReviewStatusArg::Reviewed => ReviewStatusFilter::Reviewed,
+            ReviewStatusArg::All => ReviewStatusFilter::All,
+        }
+    }
+}
+
+/// `modterm review --priority`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum PriorityArg {
+    Low,
+    Medium,
+    High,
+}
+
+impl From<PriorityArg> for ReviewPriority {
+    fn from(p: PriorityArg) -> ReviewPriority {
+        match p {
+            PriorityArg::Low => ReviewPriority::Low,
+            PriorityArg::Medium => ReviewPriority::Medium,
+            PriorityArg::High => ReviewPriority::High,
+        }
+    }
+}
+
+#[derive(Subcommand, Debug)]
+enum ReviewCommand {
+    /// Act on one item (the version is read from the item first).
+    Perform {
+        #[command(flatten)]
+        write: WriteFlags,
+        /// The review item's id.
+        #[arg(value_name = "ID")]
+        id: String,
+        /// One of the actions the item offers (`modterm review` lists them), by id or label.
+        action: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -237,6 +301,58 @@ enum Command {
         #[arg(id = "member", value_name = "USERNAME")]
         username: String,
     },
+    /// The review queue: flagged posts, posts held for approval, sign-ups; each with why it
+    /// is there and the actions it offers.
+    #[command(args_conflicts_with_subcommands = true)]
+    Review {
+        #[command(subcommand)]
+        command: Option<ReviewCommand>,
+        #[command(flatten)]
+        site: SiteFlags,
+        /// Only items of this type: flagged-post, queued-post, user (or the site's own name).
+        #[arg(long = "type", value_name = "TYPE")]
+        kind: Option<String>,
+        /// Only items that stand so (default: pending, what waits for a moderator).
+        #[arg(long, value_enum, default_value = "pending")]
+        status: ReviewStatusArg,
+        /// Only items in this category (slug or id).
+        #[arg(long)]
+        category: Option<String>,
+        /// Only items at least this urgent.
+        #[arg(long, value_enum)]
+        priority: Option<PriorityArg>,
+        /// At most this many items (the server sends 10 per request).
+        #[arg(long, default_value_t = 30)]
+        limit: usize,
+    },
+    /// Flag a post for the staff's attention.
+    Flag {
+        #[command(flatten)]
+        write: WriteFlags,
+        post_id: String,
+        /// Flag type, as the site lists it: spam, off_topic, inappropriate, notify_moderators,
+        /// illegal...
+        #[arg(long = "type", value_name = "TYPE")]
+        kind: String,
+        /// Why (some types need it: notify_moderators, illegal).
+        #[arg(long)]
+        message: Option<String>,
+    },
+    /// Replace a post's text from a file or standard input (staff, or the post's author).
+    Edit {
+        #[command(flatten)]
+        write: WriteFlags,
+        post_id: String,
+        /// Read the new text from this file (`-` for standard input).
+        #[arg(long, conflicts_with = "stdin")]
+        file: Option<PathBuf>,
+        /// Read the new text from standard input.
+        #[arg(id = "stdin", value_name = "-", num_args = 0..=1, default_missing_value = "-")]
+        dash: Option<String>,
+        /// The edit reason shown in the post's history.
+        #[arg(long)]
+        reason: Option<String>,
+    },
     /// Print one line per queue change until interrupted.
     Watch {
         #[command(flatten)]
@@ -254,6 +370,29 @@ enum Command {
         last: Option<usize>,
         #[arg(long)]
         json: bool,
+    },
+    /// Sign in as yourself: approve modterm in the browser for a user API key of your own
+    /// (your rights, and 20 requests a minute of your own), stored with a profile.
+    Login {
+        /// The profile to sign in with (default: the site's host; an existing profile signs in
+        /// again).
+        #[arg(long)]
+        profile: Option<String>,
+        /// The site, e.g. https://community.example.com (not needed to sign in again).
+        #[arg(long)]
+        url: Option<String>,
+        /// Allow plain http:// to a non-loopback address.
+        #[arg(long)]
+        insecure: bool,
+    },
+    /// Revoke the profile's user API key on the site and delete it here.
+    Logout {
+        /// The profile to sign out of (default: default_profile).
+        #[arg(long)]
+        profile: Option<String>,
+        /// Allow plain http:// to a non-loopback address.
+        #[arg(long)]
+        insecure: bool,
     },
     /// The embedded community server.
     Sandbox {
@@ -328,6 +467,10 @@ struct ServeArgs {
     /// Simulated activity: events per minute (0 = none).
     #[arg(long, default_value_t = 0.0)]
     activity: f64,
+    /// The API the sandbox speaks: discourse, or khoros (Khoros Community and Care; its
+    /// demo accounts' password is --api-key; the rate and activity flags are Discourse's).
+    #[arg(long, default_value = "discourse", value_parser = ["discourse", "khoros"])]
+    dialect: String,
 }
 
 fn main() -> ExitCode {
@@ -385,6 +528,12 @@ fn cli_wants_json(cli: &Cli) -> bool {
             | Command::Badges { site }
             | Command::Profile { site, .. },
         ) => site.json,
+        Some(Command::Review {
+            command: Some(ReviewCommand::Perform { write, .. }),
+            ..
+        }) => write.site.json,
+        Some(Command::Review { site, .. }) => site.json,
+        Some(Command::Flag { write, .. } | Command::Edit { write, .. }) => write.site.json,
         Some(
             Command::Reply { write, .. }
             | Command::Solve { write, .. }
@@ -414,6 +563,10 @@ fn connect_args(
         user_api_key: flags.user_api_key,
         insecure: flags.insecure,
         log_level,
+        platform: flags.platform.as_deref().map(|p| match p {
+            "khoros" => modterm::config::Platform::Khoros,
+            _ => modterm::config::Platform::Discourse,
+        }),
     }
 }
 
@@ -640,6 +793,73 @@ async fn run(cli: Cli, given: modterm::config_report::GivenOptions) -> Result<Ex
             })
             .await
         }
+        Command::Review {
+            command: Some(ReviewCommand::Perform { write, id, action }),
+            ..
+        } => {
+            let id = ReviewId::new(id.trim().trim_start_matches('#'));
+            write_command!(write, |s, o| cli::review_perform(&s, id, &action, o))
+        }
+        Command::Review {
+            command: None,
+            site,
+            kind,
+            status,
+            category,
+            priority,
+            limit,
+        } => {
+            let filter = cli::ReviewFilter {
+                kind: kind
+                    .as_deref()
+                    .filter(|k| !k.trim().is_empty())
+                    .map(ReviewKind::parse),
+                status: status.into(),
+                category,
+                priority: priority.map(Into::into),
+            };
+            site_command(&top, site, log_level, move |s, o| async move {
+                let r = cli::review(&s, filter, limit, o).await;
+                (s, r)
+            })
+            .await
+        }
+        Command::Flag {
+            write,
+            post_id,
+            kind,
+            message,
+        } => write_command!(write, |s, o| cli::flag(
+            &s,
+            PostId::new(post_id),
+            &kind,
+            message,
+            o
+        )),
+        Command::Edit {
+            write,
+            post_id,
+            file,
+            dash,
+            reason,
+        } => {
+            let source = match (file, dash) {
+                (Some(path), _) if path.as_os_str() != "-" => cli::TextSource::File(path),
+                (Some(_), _) | (None, Some(_)) => cli::TextSource::Stdin,
+                (None, None) => {
+                    return Err(CliError::Usage(
+                        "edit needs --file PATH or - (standard input)".into(),
+                    ))
+                }
+            };
+            write_command!(write, |s, o| cli::edit(
+                &s,
+                PostId::new(post_id),
+                source,
+                reason,
+                o
+            ))
+        }
         Command::Watch {
             connect,
             json,
@@ -660,6 +880,28 @@ async fn run(cli: Cli, given: modterm::config_report::GivenOptions) -> Result<Ex
             },
         )
         .map(|()| Exit::Quit),
+        Command::Login {
+            profile,
+            url,
+            insecure,
+        } => modterm::login::login(&modterm::login::LoginArgs {
+            profile: profile.or(top.profile),
+            url: url.or(top.url),
+            insecure: insecure || top.insecure,
+            log_level,
+        })
+        .await
+        .map(|()| Exit::Quit),
+        Command::Logout { profile, insecure } => {
+            modterm::login::logout(&modterm::login::LoginArgs {
+                profile: profile.or(top.profile),
+                url: None,
+                insecure: insecure || top.insecure,
+                log_level,
+            })
+            .await
+            .map(|()| Exit::Quit)
+        }
         Command::Sandbox {
             command: SandboxCommand::Serve(args),
         } => sandbox_serve(args).await.map(|()| Exit::Quit),
@@ -737,7 +979,32 @@ fn print_bytes(bytes: &[u8]) -> Result<(), CliError> {
     }
 }
 
+/// `modterm sandbox serve --dialect khoros`: the Khoros-speaking sandbox.
+async fn sandbox_serve_khoros(args: ServeArgs) -> Result<(), CliError> {
+    let db_path = match args.db {
+        Some(path) => path,
+        None => modterm::connect_khoros::demo_db(
+            &modterm::config::Paths::resolve().map_err(|e| CliError::Usage(e.to_string()))?,
+        ),
+    };
+    if let Some(dir) = db_path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        modterm::files::private_dir(dir)
+            .map_err(|e| CliError::Io(format!("cannot create {}: {e}", dir.display())))?;
+    }
+    let options = modterm::sandbox_khoros::KhorosSandboxOptions {
+        topics: args.topics,
+        seed: args.seed,
+        ..modterm::sandbox_khoros::KhorosSandboxOptions::new(args.addr, db_path, args.api_key)
+    };
+    modterm::sandbox_khoros::run_cli(options)
+        .await
+        .map_err(CliError::Io)
+}
+
 async fn sandbox_serve(args: ServeArgs) -> Result<(), CliError> {
+    if args.dialect == "khoros" {
+        return sandbox_serve_khoros(args).await;
+    }
     let db_path = match args.db {
         Some(path) => path,
         None => modterm::config::Paths::resolve()

@@ -1234,7 +1234,7 @@ fn a_scrolled_queue_is_the_same_screen_as_a_full_repaint() {
     h.app.resize(120, 30);
     let mut reused = Terminal::new(TestBackend::new(120, 30)).unwrap();
     let mut scroller = modterm::tui::Scroller::default();
-    let mut frame =
+    let frame =
         |h: &Harness, reused: &mut Terminal<TestBackend>, scroller: &mut modterm::tui::Scroller| {
             scroller.before_draw(reused, &h.app).unwrap();
             let done = reused

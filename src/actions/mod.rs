@@ -9,9 +9,12 @@
 //! around the screen are handled in `tui::nav`.
 
 pub mod award;
+pub mod edit;
+pub mod flag;
 pub mod move_posts;
 pub mod move_topic;
 pub mod reply;
+pub mod review;
 pub mod search;
 pub mod solution;
 pub mod write;

@@ -9,6 +9,7 @@
 
 pub mod discourse;
 pub mod governor;
+pub mod khoros;
 
 use std::time::Duration;
 
@@ -197,6 +198,52 @@ pub trait Backend: Send + Sync {
         Err(BackendError::Unsupported(
             "this platform does not tell who is replying".into(),
         ))
+    }
+
+    // The review queue, flags and edits. Platforms without them keep these defaults, which
+    // answer with the reason their `SiteInfo` declares.
+
+    /// One page of the review queue. An account that may not see it is `Forbidden`.
+    async fn review_queue(&self, query: &ReviewQuery) -> Result<ReviewPage> {
+        let _ = query;
+        Err(unsupported(&self.site().features.review_queue))
+    }
+
+    /// One item of the review queue, as it is now (its current version and actions).
+    async fn review_item(&self, id: &ReviewId) -> Result<Reviewable> {
+        let _ = id;
+        Err(unsupported(&self.site().features.review_queue))
+    }
+
+    /// Performs one of the actions an item offers (an [`ReviewAction::id`]), on the version
+    /// of it that was read. Sent once, never retried blindly: a stale version is refused by
+    /// the server and reported as `Invalid` with "someone else acted on this item; reload".
+    async fn perform_review(
+        &self,
+        id: &ReviewId,
+        action: &str,
+        version: u64,
+    ) -> Result<PerformResult> {
+        let _ = (id, action, version);
+        Err(unsupported(&self.site().features.review_queue))
+    }
+
+    /// The ways a post may be flagged on this site (likes and other non-flags left out).
+    async fn flag_types(&self) -> Result<Vec<FlagType>> {
+        Err(unsupported(&self.site().features.flag))
+    }
+
+    /// Flags a post for the staff's attention; `message` goes with it (some types need one).
+    async fn flag_post(&self, post: &PostId, flag: &FlagType, message: Option<&str>) -> Result<()> {
+        let _ = (post, flag, message);
+        Err(unsupported(&self.site().features.flag))
+    }
+
+    /// Replaces a post's text (staff, or the author where the site allows), with the reason
+    /// shown in its revision history. Returns the post as it is now.
+    async fn edit_post(&self, post: &PostId, raw: &str, reason: Option<&str>) -> Result<Post> {
+        let _ = (post, raw, reason);
+        Err(unsupported(&self.site().features.edit_posts))
     }
 }
 

@@ -22,7 +22,8 @@ pub use keymap::{
 };
 pub use paths::Paths;
 pub use settings::{
-    key_file_warning, redact, Clocks, KeySource, Platform, Profile, SavedView, Settings, VIEW_BASES,
+    key_file_warning, redact, CareProfile, Clocks, KeySource, Platform, Profile, SavedView,
+    Settings, VIEW_BASES,
 };
 pub use theme::{
     color_depth_from, detect_color_depth, parse_color, rgb_to_16, rgb_to_256, ColorDepth, Slot,

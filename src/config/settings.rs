@@ -18,6 +18,14 @@
 //! username = "alice"
 //! api_key_cmd = "pass show forum"  # or api_key_env = "VAR", or api_key_file = "~/.forum-key"
 //!
+//! [profiles.mine]                  # what `modterm login` writes: the member's own key
+//! url = "https://forum.example.com"
+//! username = "alice"
+//! user_api_key = true
+//! user_api_client_id = "…"         # the client the site issued the key to
+//! api_key_file = "…/user-api-keys/mine.key"
+//! # api_key_store_cmd = "pass insert -m forum/mine"  # with api_key_cmd: where login stores it
+//!
 //! [[views]]
 //! name = "billing"
 //! base = "unanswered"              # unanswered | unsolved | latest | needs-reply
@@ -123,9 +131,28 @@ pub struct Profile {
     pub insecure: bool,
     /// The key is a user API key (`User-Api-Key`), not an admin key.
     pub user_api_key: bool,
+    /// The client id the user API key was issued to (`User-Api-Client-Id`; `modterm login`
+    /// asks with it again, so a new approval replaces the old key).
+    pub user_api_client_id: Option<String>,
+    /// With `api_key_cmd`: a command `modterm login` gives a new key to on standard input.
+    pub api_key_store_cmd: Option<String>,
     /// The site's request budget, when it differs from the platform's default for the key.
     pub requests_per_minute: Option<u32>,
     pub requests_per_day: Option<u32>,
+    /// Khoros Care for a `khoros` profile's members (`[profiles.NAME.care]`).
+    pub care: Option<CareProfile>,
+}
+
+/// Where Khoros Care is and how to sign in to it (HTTP Basic: its API user and password).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CareProfile {
+    /// `https://company.response.lithium.com`
+    pub url: String,
+    pub username: String,
+    /// The Care password, from the same kinds of source as the profile's key.
+    pub key: KeySource,
+    /// The community as Care names it (`networkinstance`), when not its host.
+    pub community_instance: Option<String>,
 }
 
 /// Where a profile's API key comes from.
@@ -185,8 +212,23 @@ struct RawProfile {
     insecure: bool,
     #[serde(default)]
     user_api_key: bool,
+    user_api_client_id: Option<String>,
+    api_key_store_cmd: Option<String>,
     requests_per_minute: Option<u32>,
     requests_per_day: Option<u32>,
+    care: Option<RawCare>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCare {
+    url: String,
+    #[serde(default)]
+    username: String,
+    api_key_env: Option<String>,
+    api_key_cmd: Option<String>,
+    api_key_file: Option<String>,
+    community_instance: Option<String>,
 }
 
 impl Settings {
@@ -221,6 +263,15 @@ impl Settings {
                     ),
                 ));
             }
+            if p.api_key_store_cmd.is_some() && p.api_key_cmd.is_none() {
+                return Err(at(
+                    span,
+                    format!(
+                        "profile \"{name}\": api_key_store_cmd goes with api_key_cmd (the \
+                         command that reads back what it stored)"
+                    ),
+                ));
+            }
             let sources = [
                 p.api_key_env.map(KeySource::Env),
                 p.api_key_cmd.map(KeySource::Command),
@@ -237,6 +288,41 @@ impl Settings {
                     ),
                 ));
             }
+            let care = match p.care {
+                None => None,
+                Some(c) => {
+                    if !(c.url.starts_with("https://") || c.url.starts_with("http://")) {
+                        return Err(at(
+                            span,
+                            format!(
+                                "profile \"{name}\": care.url must start with https:// or http://"
+                            ),
+                        ));
+                    }
+                    let sources = [
+                        c.api_key_env.map(KeySource::Env),
+                        c.api_key_cmd.map(KeySource::Command),
+                        c.api_key_file.map(|f| KeySource::File(expand_tilde(&f))),
+                    ];
+                    let mut given = sources.into_iter().flatten();
+                    let key = given.next().unwrap_or(KeySource::None);
+                    if given.next().is_some() {
+                        return Err(at(
+                            span,
+                            format!(
+                                "profile \"{name}\": care: give only one of api_key_env, \
+                                 api_key_cmd, api_key_file"
+                            ),
+                        ));
+                    }
+                    Some(CareProfile {
+                        url: c.url.trim_end_matches('/').to_string(),
+                        username: c.username,
+                        key,
+                        community_instance: c.community_instance,
+                    })
+                }
+            };
             s.profiles.insert(
                 name,
                 Profile {
@@ -246,8 +332,11 @@ impl Settings {
                     key,
                     insecure: p.insecure,
                     user_api_key: p.user_api_key,
+                    user_api_client_id: p.user_api_client_id,
+                    api_key_store_cmd: p.api_key_store_cmd,
                     requests_per_minute: p.requests_per_minute,
                     requests_per_day: p.requests_per_day,
+                    care,
                 },
             );
         }
@@ -464,8 +553,11 @@ mod tests {
             key,
             insecure: false,
             user_api_key: false,
+            user_api_client_id: None,
+            api_key_store_cmd: None,
             requests_per_minute: None,
             requests_per_day: None,
+            care: None,
         }
     }
 

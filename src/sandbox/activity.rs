@@ -117,6 +117,7 @@ fn create_post_as(ctx: &Ctx<'_>, user: &UserRow, pairs: &[(&str, String)]) -> Ap
         p.push(*k, v.clone());
     }
     let inner = Ctx {
+        user_api_key: None,
         tx: ctx.tx,
         g: Guardian {
             user: Some(user.clone()),

@@ -1,5 +1,5 @@
-//! Fault injection: latency, error statuses, rate limits, dropped connections and malformed
-//! JSON, optionally limited to a path prefix and to the next N matching requests.
+//! Fault injection: latency, error statuses, rate limits, dropped connections, lost replies
+//! and malformed JSON, optionally limited to a path prefix and to the next N matching requests.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -18,10 +18,19 @@ pub struct Faults {
     pub error_status: u16,
     /// Answer every matching request with 429 and `Retry-After`.
     pub rate_limit: bool,
-    /// Seconds announced in `Retry-After` for `rate_limit` (default 60 when 0).
+    /// Share (0..1) of matching requests answered 429 with `Retry-After` (as `rate_limit`,
+    /// but only some of them).
+    pub rate_limit_rate: f64,
+    /// Seconds announced in `Retry-After` for `rate_limit` and `rate_limit_rate` (default 60
+    /// when 0).
     pub retry_after_seconds: u64,
-    /// Share (0..1) of matching requests whose connection is closed without a reply.
+    /// Share (0..1) of matching requests whose connection is closed without a reply (before
+    /// anything is done).
     pub drop_rate: f64,
+    /// Share (0..1) of matching writes (POST, PUT, PATCH, DELETE; not message-bus polls) that
+    /// are carried out and committed, then their connection is closed without a reply: the
+    /// client cannot tell whether the write happened.
+    pub lose_reply_rate: f64,
     /// Share (0..1) of matching requests answered 200 with invalid JSON.
     pub malformed_rate: f64,
     /// Only requests whose path starts with this are faulted.
@@ -31,11 +40,15 @@ pub struct Faults {
 }
 
 impl Faults {
-    fn any(&self) -> bool {
+    /// Could any fault apply to a request (a write or not)? A request no fault can touch does
+    /// not use up `count`.
+    fn any(&self, write: bool) -> bool {
         self.latency_ms > 0
             || self.error_rate > 0.0
             || self.rate_limit
+            || self.rate_limit_rate > 0.0
             || self.drop_rate > 0.0
+            || (write && self.lose_reply_rate > 0.0)
             || self.malformed_rate > 0.0
     }
 
@@ -51,6 +64,8 @@ impl Faults {
         self.error_rate = clamp(self.error_rate);
         self.drop_rate = clamp(self.drop_rate);
         self.malformed_rate = clamp(self.malformed_rate);
+        self.rate_limit_rate = clamp(self.rate_limit_rate);
+        self.lose_reply_rate = clamp(self.lose_reply_rate);
         if !(500..=599).contains(&self.error_status) {
             self.error_status = 500;
         }
@@ -64,6 +79,8 @@ pub(crate) enum Outcome {
     Pass,
     RateLimit(u64),
     Drop,
+    /// Run the request and commit, then close the connection without answering.
+    LoseReply,
     Error(u16),
     Malformed,
 }
@@ -107,11 +124,12 @@ impl FaultHandle {
         self.lock().faults.clone()
     }
 
-    /// Decide the fate of one request to `path`: a delay and an outcome.
-    pub(crate) fn decide(&self, path: &str) -> (Duration, Outcome) {
+    /// Decide the fate of one request to `path` (`write`: a POST/PUT/PATCH/DELETE that is not
+    /// a message-bus poll): a delay and an outcome.
+    pub(crate) fn decide(&self, path: &str, write: bool) -> (Duration, Outcome) {
         let mut inner = self.lock();
         let f = &inner.faults;
-        if !f.any() || f.count == Some(0) {
+        if !f.any(write) || f.count == Some(0) {
             return (Duration::ZERO, Outcome::Pass);
         }
         if let Some(prefix) = &f.path_prefix {
@@ -124,14 +142,17 @@ impl FaultHandle {
         }
         let f = inner.faults.clone();
         let delay = Duration::from_millis(f.latency_ms);
-        let outcome = if f.rate_limit {
-            Outcome::RateLimit(if f.retry_after_seconds == 0 {
-                60
-            } else {
-                f.retry_after_seconds
-            })
+        let retry_after = if f.retry_after_seconds == 0 {
+            60
+        } else {
+            f.retry_after_seconds
+        };
+        let outcome = if f.rate_limit || roll(&mut inner.rng, f.rate_limit_rate) {
+            Outcome::RateLimit(retry_after)
         } else if roll(&mut inner.rng, f.drop_rate) {
             Outcome::Drop
+        } else if write && roll(&mut inner.rng, f.lose_reply_rate) {
+            Outcome::LoseReply
         } else if roll(&mut inner.rng, f.error_rate) {
             Outcome::Error(f.error_status)
         } else if roll(&mut inner.rng, f.malformed_rate) {
@@ -169,10 +190,10 @@ mod tests {
             count: Some(2),
             ..Faults::default()
         });
-        assert_eq!(h.decide("/site.json").1, Outcome::Pass);
-        assert_eq!(h.decide("/latest.json").1, Outcome::Error(503));
-        assert_eq!(h.decide("/latest.json").1, Outcome::Error(503));
-        assert_eq!(h.decide("/latest.json").1, Outcome::Pass);
+        assert_eq!(h.decide("/site.json", false).1, Outcome::Pass);
+        assert_eq!(h.decide("/latest.json", false).1, Outcome::Error(503));
+        assert_eq!(h.decide("/latest.json", false).1, Outcome::Error(503));
+        assert_eq!(h.decide("/latest.json", false).1, Outcome::Pass);
         assert_eq!(h.get().count, Some(0));
     }
 
@@ -188,5 +209,40 @@ mod tests {
         assert_eq!(f.error_rate, 1.0);
         assert_eq!(f.drop_rate, 0.0);
         assert_eq!(f.error_status, 500);
+        let f = Faults {
+            lose_reply_rate: -1.0,
+            rate_limit_rate: f64::INFINITY,
+            ..Faults::default()
+        }
+        .normalized();
+        assert_eq!((f.lose_reply_rate, f.rate_limit_rate), (0.0, 0.0));
+    }
+
+    #[test]
+    fn lost_replies_are_for_writes_only_and_spare_the_count_of_reads() {
+        let h = FaultHandle::default();
+        h.set(Faults {
+            lose_reply_rate: 1.0,
+            count: Some(1),
+            ..Faults::default()
+        });
+        assert_eq!(h.decide("/latest.json", false).1, Outcome::Pass);
+        assert_eq!(h.get().count, Some(1));
+        assert_eq!(h.decide("/posts.json", true).1, Outcome::LoseReply);
+        assert_eq!(h.decide("/posts.json", true).1, Outcome::Pass);
+    }
+
+    #[test]
+    fn rate_limit_rate_limits_a_share() {
+        let h = FaultHandle::default();
+        h.set(Faults {
+            rate_limit_rate: 0.5,
+            retry_after_seconds: 9,
+            ..Faults::default()
+        });
+        let limited = (0..1000)
+            .filter(|_| h.decide("/latest.json", false).1 == Outcome::RateLimit(9))
+            .count();
+        assert!((400..=600).contains(&limited), "{limited}");
     }
 }

@@ -3,26 +3,31 @@
 //! It serves the subset of the Discourse REST API the console uses (see
 //! `reference/discourse-api.md`), applies Discourse's permission rules for admins, moderators,
 //! trust-level-4 leaders and members, seeds a deterministic demo community, and can inject
-//! faults (latency, errors, rate limits, dropped connections, malformed JSON) on request.
+//! faults (latency, errors, rate limits, dropped connections, lost replies, malformed JSON) on
+//! request. Every request is recorded (`request_log`), so tests can count what a flow cost.
 //!
 //! Layout: `server` (listener, dispatch, auth, routing), `params` (query/body decoding),
-//! `store` (SQLite schema and row loaders), `seed` (demo community), `guardian` (who may do
-//! what), `chaos` (fault injection), `ratelimit` (the admin API bucket) and one module per area
-//! of the API (`lists`, `topics`, `writes`, `users`, `badges`, `misc`), plus `fts` (the FTS5
-//! search index) with `search` (`/search.json`), `review` and `review_actions` (the review
-//! queue), `flags` (likes and flags), `edits` (post edits and revisions) and `about`
-//! (`/about.json`).
+//! `store` (SQLite schema and row loaders), `schema` (its version and migrations), `seed`
+//! (demo community), `rebase` (moving the demo's times to now), `guardian` (who may do what),
+//! `chaos` (fault injection), `ratelimit` (a sliding window) with `limits` (Discourse's admin,
+//! user-key and per-IP limits), `request_log` (every request, for tests and the log file),
+//! `cook` with `sanitize` (markdown to safe HTML), `counts` (per-category counts kept by
+//! triggers) and one module per area of the API (`lists`, `topics`, `writes`, `users`,
+//! `badges`, `misc`), plus `fts` (the FTS5 search index) with `search` (`/search.json`),
+//! `review` and `review_actions` (the review queue), `flags` (likes and flags), `edits` (post
+//! edits and revisions) and `about` (`/about.json`).
 //!
 //! Nothing here shares wire types with the client adapter: the JSON is written from the
 //! reference on its own.
 //!
-//! Sandbox-only endpoints (admin API key acting as an admin; never faulted, not counted in the
-//! admin rate bucket):
+//! Sandbox-only endpoints (admin API key acting as an admin; never faulted, never
+//! rate-limited, recorded in the request log flagged `sandbox_admin`):
 //! - `GET /sandbox/faults.json` → `{"faults":{…}}`
 //! - `PUT /sandbox/faults.json` with a JSON object (or form) of [`Faults`] fields, replacing the
 //!   faults in force: `{"latency_ms":0,"error_rate":0.0,"error_status":503,"rate_limit":false,
-//!   "retry_after_seconds":60,"drop_rate":0.0,"malformed_rate":0.0,"path_prefix":"/latest",
-//!   "count":3}` (every field optional; `{}` turns everything off) → `{"faults":{…}}`
+//!   "rate_limit_rate":0.0,"retry_after_seconds":60,"drop_rate":0.0,"lose_reply_rate":0.0,
+//!   "malformed_rate":0.0,"path_prefix":"/latest","count":3}` (every field optional; `{}` turns
+//!   everything off) → `{"faults":{…}}`
 //! - `POST /sandbox/user-api-keys.json` with `username` → `{"key":"…","user_id":N,"username":"…"}`
 //! - `GET /sandbox/live.json` → `{"live":{"long_poll_ms":25000,"presence_timeout_ms":60000}}`;
 //!   `PUT` the same fields (each optional) to change this sandbox's long-poll hold time and
@@ -33,6 +38,11 @@
 //!   "username":…,"topic_id":…}` → what it did: `{"event","username","user_id","topic_id",
 //!   "post_id","post_number"}` (presence: `"channel","client_id"` instead of the post fields).
 //!
+//! The user API key flow (`user_api_keys`): the approval page `GET /user-api-key/new`, approval
+//! with `POST /user-api-key` (the page's form) or `POST /user-api-key.json` (signed in as the
+//! approving account) answering the encrypted payload, `POST /user-api-key/revoke`, and each
+//! key's scopes (a `read` key cannot write: 403).
+//!
 //! Live updates (`bus`, `presence`, `live`, `activity`): `POST /message-bus/{client_id}/poll`,
 //! `GET /presence/get`, `POST /presence/update`; writes publish on `/new`, `/latest`,
 //! `/unread`, `/unread/{user_id}` and `/topic/{id}` after their transaction commits.
@@ -42,23 +52,31 @@ mod activity;
 mod badges;
 mod bus;
 mod chaos;
+mod cook;
+mod counts;
 mod edits;
 mod flags;
 mod fts;
 mod guardian;
+mod limits;
 mod lists;
 mod live;
 mod misc;
 mod params;
 mod presence;
 mod ratelimit;
+mod rebase;
+mod request_log;
 mod review;
 mod review_actions;
+mod sanitize;
+mod schema;
 mod search;
 mod seed;
 mod server;
 mod store;
 mod topics;
+mod user_api_keys;
 mod users;
 mod writes;
 
@@ -70,6 +88,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub use chaos::{FaultHandle, Faults};
+pub use request_log::{KeyKind, RequestRecord, RING_CAPACITY};
+/// The database schema version this build writes (`PRAGMA user_version`).
+pub use schema::VERSION as SCHEMA_VERSION;
 
 /// How to start a sandbox.
 #[derive(Debug, Clone)]
@@ -96,11 +117,20 @@ pub struct SandboxOptions {
     /// The length of a "minute" for every limit above (tests shorten it to run an hour of
     /// triage in seconds; the client's governor is shortened the same way).
     pub rate_window: std::time::Duration,
-    /// Move every time in the demo by how long it has been since it was seeded (or last
-    /// rebased), so its clocks show a realistic mix on every start.
+    /// On open, move every stored time forward by how long it has been since the data was
+    /// last used (seeded, rebased, or its latest activity), so the demo looks live: the newest
+    /// activity a minute or so ago and the unanswered topics with the seed's mix of waits.
     pub rebase_times: bool,
-    /// Write one JSON line per request here: `ts`, `method`, `path`, `user`, `status`, `ms`.
+    /// Write one JSON line per request here (appended, file mode 0600): `ts`, `method`,
+    /// `path`, `query` (without `api_key`/`api_username`), `user`, `key`
+    /// (`"admin"|"user"|"none"`), `status` (0 = closed without an answer), `ms`,
+    /// `sandbox_admin`, `fault` (see [`RequestRecord`]). The same records are kept in memory
+    /// either way ([`Sandbox::requests`]).
     pub request_log: Option<PathBuf>,
+    /// The database is disposable (the embedded demo's): when it is from an older modterm and
+    /// cannot be migrated, it is seeded afresh and [`Sandbox::notice`] says so, instead of
+    /// the start failing. A database from a newer modterm is refused either way.
+    pub reseed_outdated: bool,
 }
 
 impl SandboxOptions {
@@ -120,6 +150,7 @@ impl SandboxOptions {
             rate_window: std::time::Duration::from_secs(60),
             rebase_times: false,
             request_log: None,
+            reseed_outdated: false,
         }
     }
 }
@@ -202,6 +233,8 @@ pub struct Sandbox {
     join: Option<tokio::task::JoinHandle<()>>,
     /// The presence sweep and any activity tasks; aborted on shutdown.
     tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
+    /// What opening the database did that the user should hear about (a reseed).
+    notice: Option<String>,
 }
 
 fn env_ms(name: &str, default: u64) -> u64 {
@@ -217,19 +250,38 @@ impl Sandbox {
         if opts.api_key.trim().is_empty() {
             return Err(SandboxError::Config("the API key must not be empty".into()));
         }
+        if opts.rate_window.is_zero() {
+            return Err(SandboxError::Config(
+                "the rate window must not be zero".into(),
+            ));
+        }
+        let requests = Arc::new(request_log::RequestLog::open(opts.request_log.as_deref())?);
         let listener = tokio::net::TcpListener::bind(opts.addr).await?;
         let addr = listener.local_addr()?;
         let db_path = opts.db_path.clone();
-        let topics = opts.topics;
         let seed_value = opts.seed;
-        let conn =
-            tokio::task::spawn_blocking(move || store::open_and_seed(&db_path, topics, seed_value))
-                .await
-                .map_err(|e| SandboxError::Db(format!("seeding task failed: {e}")))??;
+        let spec = store::OpenSpec {
+            topics: opts.topics,
+            seed: seed_value,
+            reseed_outdated: opts.reseed_outdated,
+            rebase_times: opts.rebase_times,
+        };
+        let opened = tokio::task::spawn_blocking(move || store::open_and_seed(&db_path, &spec))
+            .await
+            .map_err(|e| SandboxError::Db(format!("seeding task failed: {e}")))??;
+        let limits = limits::Limits::new(limits::LimitSettings {
+            window: opts.rate_window,
+            admin_per_window: opts.admin_rate_limit_per_minute,
+            user_key_per_window: opts.user_key_rate_limit_per_minute,
+            user_key_per_day: opts.user_key_daily_limit,
+            ip_per_window: opts.ip_rate_limit_per_minute,
+            ip_per_sixth: opts.ip_rate_limit_per_10_secs,
+        });
         let state = Arc::new(server::AppState::new(
-            conn,
+            opened.conn,
             opts.api_key.clone(),
-            opts.admin_rate_limit_per_minute,
+            limits,
+            requests,
             seed_value,
             env_ms("MODTERM_SANDBOX_LONG_POLL_MS", bus::DEFAULT_LONG_POLL_MS),
             env_ms(
@@ -247,7 +299,46 @@ impl Sandbox {
             shutdown: Some(tx),
             join: Some(join),
             tasks: Mutex::new(vec![sweep]),
+            notice: opened.notice,
         })
+    }
+
+    /// One line for the user about what opening the database did, when it did something
+    /// they should know: `"the demo database was from an older modterm; it was reseeded"`.
+    pub fn notice(&self) -> Option<&str> {
+        self.notice.as_deref()
+    }
+
+    /// The requests answered so far, oldest first (the last [`RING_CAPACITY`]), `/sandbox/*`
+    /// calls included (flagged `sandbox_admin`).
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        self.state.requests.records()
+    }
+
+    /// [`Sandbox::requests`] without the sandbox's own `/sandbox/*` endpoints: the API traffic
+    /// a client made.
+    pub fn requests_excluding_admin(&self) -> Vec<RequestRecord> {
+        let mut all = self.state.requests.records();
+        all.retain(|r| !r.sandbox_admin);
+        all
+    }
+
+    /// How many requests were answered (or cut) since start or [`Sandbox::clear_requests`],
+    /// `/sandbox/*` calls included.
+    pub fn request_count(&self) -> u64 {
+        self.state.requests.count()
+    }
+
+    /// [`Sandbox::request_count`] without the `/sandbox/*` calls: what a flow cost in API
+    /// requests.
+    pub fn api_request_count(&self) -> u64 {
+        self.state.requests.api_count()
+    }
+
+    /// Forgets the requests recorded so far (the log file keeps its lines), so a test can
+    /// count one flow from zero.
+    pub fn clear_requests(&self) {
+        self.state.requests.clear();
     }
 
     /// How long a message-bus poll is held when nothing is new (Discourse: 25 s).
@@ -408,6 +499,11 @@ pub async fn run_cli_with_activity(
     if per_minute > 0.0 {
         println!("Simulated activity: about {per_minute} events a minute.");
     }
+    println!(
+        "Your own user API key: modterm login --url {} (the approval page asks which demo \
+         account approves).",
+        sandbox.url()
+    );
     println!("Press Ctrl-C to stop.");
     wait_for_signal().await;
     println!("Shutting down...");

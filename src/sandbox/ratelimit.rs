@@ -1,44 +1,73 @@
-//! Discourse's admin API bucket: one sliding window of N requests per minute shared by every
-//! admin ("all users") API key request.
+//! One sliding-window request limit, as Discourse's `RateLimiter` keeps it: at most `max`
+//! requests in any `window`; a refused request is not recorded, and the wait announced is how
+//! long until the oldest recorded request leaves the window. [`super::limits`] decides which
+//! windows a request is charged to.
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-const WINDOW: Duration = Duration::from_secs(60);
-
+/// The window itself, without a lock (the per-key and per-IP maps hold many under one lock).
 #[derive(Debug)]
-pub(crate) struct RateBucket {
+pub(crate) struct SlidingWindow {
     max: u32,
-    hits: Mutex<VecDeque<Instant>>,
+    window: Duration,
+    hits: VecDeque<Instant>,
 }
 
-impl RateBucket {
-    pub(crate) fn new(max_per_minute: u32) -> RateBucket {
-        RateBucket {
-            max: max_per_minute,
-            hits: Mutex::new(VecDeque::new()),
+impl SlidingWindow {
+    pub(crate) fn new(max: u32, window: Duration) -> SlidingWindow {
+        SlidingWindow {
+            max,
+            window: window.max(Duration::from_millis(1)),
+            hits: VecDeque::new(),
         }
     }
 
-    /// Records a request; `Err(wait_seconds)` when the bucket is full.
-    pub(crate) fn hit(&self, now: Instant) -> Result<(), u64> {
-        let mut hits = self.hits.lock().unwrap_or_else(|e| e.into_inner());
-        while let Some(first) = hits.front() {
-            if now.duration_since(*first) >= WINDOW {
-                hits.pop_front();
+    fn expire(&mut self, now: Instant) {
+        while let Some(first) = self.hits.front() {
+            if now.saturating_duration_since(*first) >= self.window {
+                self.hits.pop_front();
             } else {
                 break;
             }
         }
-        if hits.len() as u64 >= u64::from(self.max) {
-            let oldest = hits.front().copied().unwrap_or(now);
-            let left = WINDOW.saturating_sub(now.duration_since(oldest));
+    }
+
+    /// Records a request; `Err(wait_seconds)` (at least 1) when the window is full.
+    pub(crate) fn hit(&mut self, now: Instant) -> Result<(), u64> {
+        self.expire(now);
+        if self.hits.len() as u64 >= u64::from(self.max) {
+            let oldest = self.hits.front().copied().unwrap_or(now);
+            let left = self
+                .window
+                .saturating_sub(now.saturating_duration_since(oldest));
             let secs = left.as_secs() + u64::from(left.subsec_nanos() > 0);
             return Err(secs.max(1));
         }
-        hits.push_back(now);
+        self.hits.push_back(now);
         Ok(())
+    }
+
+    /// Nothing recorded any more (the bucket can be forgotten).
+    pub(crate) fn is_idle(&mut self, now: Instant) -> bool {
+        self.expire(now);
+        self.hits.is_empty()
+    }
+}
+
+/// A window shared by every request of one kind (Discourse's admin API bucket).
+#[derive(Debug)]
+pub(crate) struct RateBucket(Mutex<SlidingWindow>);
+
+impl RateBucket {
+    pub(crate) fn new(max: u32, window: Duration) -> RateBucket {
+        RateBucket(Mutex::new(SlidingWindow::new(max, window)))
+    }
+
+    /// Records a request; `Err(wait_seconds)` when the bucket is full.
+    pub(crate) fn hit(&self, now: Instant) -> Result<(), u64> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).hit(now)
     }
 }
 
@@ -46,9 +75,11 @@ impl RateBucket {
 mod tests {
     use super::*;
 
+    const MINUTE: Duration = Duration::from_secs(60);
+
     #[test]
     fn fills_then_refuses_then_recovers() {
-        let b = RateBucket::new(2);
+        let b = RateBucket::new(2, MINUTE);
         let t = Instant::now();
         assert!(b.hit(t).is_ok());
         assert!(b.hit(t).is_ok());
@@ -59,7 +90,18 @@ mod tests {
 
     #[test]
     fn zero_limit_always_refuses() {
-        let b = RateBucket::new(0);
+        let b = RateBucket::new(0, MINUTE);
         assert!(b.hit(Instant::now()).is_err());
+    }
+
+    #[test]
+    fn a_short_window_recovers_quickly_and_waits_at_least_a_second() {
+        let mut w = SlidingWindow::new(1, Duration::from_millis(100));
+        let t = Instant::now();
+        assert!(w.hit(t).is_ok());
+        assert_eq!(w.hit(t + Duration::from_millis(10)), Err(1));
+        assert!(w.hit(t + Duration::from_millis(100)).is_ok());
+        assert!(!w.is_idle(t + Duration::from_millis(150)));
+        assert!(w.is_idle(t + Duration::from_millis(200)));
     }
 }

@@ -1,9 +1,11 @@
-//! The HTTP side: a listener whose connections can be cut (for the `drop` fault), one axum
-//! fallback handler that applies faults, authenticates, rate-limits, and routes each request
-//! to a handler running inside one SQLite transaction.
+//! The HTTP side: a listener whose connections can be cut (for the `drop` and `lose_reply`
+//! faults), one axum fallback handler that records the request (`request_log`), applies
+//! faults, authenticates, rate-limits (`limits`), and routes each request to a handler running
+//! inside one SQLite transaction.
 
 use std::collections::HashMap;
 use std::io;
+use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -24,9 +26,10 @@ use tokio::net::{TcpListener, TcpStream};
 use super::bus::{Audience, Bus, Viewer};
 use super::chaos::{FaultHandle, Faults, Outcome};
 use super::guardian::Guardian;
+use super::limits::{Limits, Refusal};
 use super::params::{decode_path_segment, Params};
 use super::presence::PresenceStore;
-use super::ratelimit::RateBucket;
+use super::request_log::{Entry, KeyKind, RequestLog};
 use super::store;
 
 const MAX_BODY: usize = 4 * 1024 * 1024;
@@ -34,7 +37,10 @@ const MAX_BODY: usize = 4 * 1024 * 1024;
 pub(crate) struct AppState {
     db: Mutex<Connection>,
     api_key: String,
-    limiter: Option<RateBucket>,
+    /// The admin, user-key and per-IP limits.
+    pub(crate) limits: Limits,
+    /// Every request answered (see `request_log`).
+    pub(crate) requests: Arc<RequestLog>,
     pub(crate) faults: FaultHandle,
     /// The 120-second memo of API post creates: key → (when, response).
     pub(crate) memo: Mutex<HashMap<String, (Instant, Value)>>,
@@ -46,6 +52,8 @@ pub(crate) struct AppState {
     pub(crate) activity_seq: std::sync::atomic::AtomicU64,
     /// The demo community's seed (simulated activity derives its choices from it).
     pub(crate) seed: u64,
+    /// Topics created per category in the last day/week/month/year (`counts.rs`).
+    pub(crate) category_windows: super::counts::WindowCache,
 }
 
 impl AppState {
@@ -67,7 +75,8 @@ impl AppState {
     pub(crate) fn new(
         conn: Connection,
         api_key: String,
-        limit: Option<u32>,
+        limits: Limits,
+        requests: Arc<RequestLog>,
         seed: u64,
         long_poll_ms: u64,
         presence_timeout_ms: u64,
@@ -75,13 +84,15 @@ impl AppState {
         AppState {
             db: Mutex::new(conn),
             api_key,
-            limiter: limit.map(RateBucket::new),
+            limits,
+            requests,
             faults: FaultHandle::default(),
             memo: Mutex::new(HashMap::new()),
             bus: Bus::new(long_poll_ms),
             presence: PresenceStore::new(presence_timeout_ms),
             activity_seq: std::sync::atomic::AtomicU64::new(0),
             seed,
+            category_windows: Default::default(),
         }
     }
 }
@@ -96,13 +107,20 @@ pub(crate) struct KillableStream {
     killed: Arc<AtomicBool>,
 }
 
-/// Per-connection handle, given to handlers through `ConnectInfo`.
+/// Per-connection handle, given to handlers through `ConnectInfo`: the kill switch and the
+/// peer's address (for the per-IP limits).
 #[derive(Clone)]
-pub(crate) struct ConnHandle(Arc<AtomicBool>);
+pub(crate) struct ConnHandle(Arc<AtomicBool>, IpAddr);
 
 impl ConnHandle {
     fn kill(&self) {
         self.0.store(true, Ordering::SeqCst);
+    }
+    fn killed(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+    fn ip(&self) -> IpAddr {
+        self.1
     }
 }
 
@@ -135,7 +153,7 @@ impl Listener for KillListener {
 
 impl axum::extract::connect_info::Connected<IncomingStream<'_, KillListener>> for ConnHandle {
     fn connect_info(stream: IncomingStream<'_, KillListener>) -> Self {
-        ConnHandle(stream.io().killed.clone())
+        ConnHandle(stream.io().killed.clone(), stream.remote_addr().ip())
     }
 }
 
@@ -319,6 +337,36 @@ fn error_response(e: ApiError) -> Response {
     json_response(e.status, &e.body, &e.headers)
 }
 
+fn text_response(status: StatusCode, text: String, headers: &[(&'static str, String)]) -> Response {
+    let mut resp = Response::new(Body::from(text));
+    *resp.status_mut() = status;
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    for (k, v) in headers {
+        if let Ok(v) = HeaderValue::from_str(v) {
+            resp.headers_mut().insert(*k, v);
+        }
+    }
+    resp
+}
+
+/// The per-IP limiter's answer (`Middleware::RequestTracker`): plain text, not JSON.
+fn ip_limited(r: &Refusal) -> Response {
+    text_response(
+        StatusCode::TOO_MANY_REQUESTS,
+        format!(
+            "Slow down, too many requests from this IP address.\nPlease retry again in {} seconds.\nError code: {}.\n",
+            r.wait, r.code
+        ),
+        &[
+            ("retry-after", r.wait.to_string()),
+            ("discourse-rate-limit-error-code", r.code.to_string()),
+        ],
+    )
+}
+
 // ---------------------------------------------------------------------------------------------
 // The request context handlers see
 
@@ -336,6 +384,8 @@ pub(crate) struct Ctx<'a> {
     pub state: &'a AppState,
     /// The request came with the admin ("all users") API key.
     pub admin_key: bool,
+    /// The `User-Api-Key` it came with (a key revokes itself with it).
+    pub user_api_key: Option<String>,
     /// Bus messages to publish once the transaction has committed.
     pub outbox: std::cell::RefCell<Vec<(String, Value, Audience)>>,
 }
@@ -380,10 +430,47 @@ enum Auth {
 // ---------------------------------------------------------------------------------------------
 // Dispatch
 
+/// Records every request (see `request_log`) around [`answer`]. A connection cut by a fault
+/// is recorded with status 0.
 async fn dispatch(
     State(state): State<Arc<AppState>>,
     ConnectInfo(conn): ConnectInfo<ConnHandle>,
     req: Request,
+) -> Response {
+    let headers = req.headers();
+    let key = if header_str(headers, "api-key").is_some() {
+        KeyKind::Admin
+    } else if header_str(headers, "user-api-key").is_some() {
+        KeyKind::User
+    } else {
+        KeyKind::None
+    };
+    let user = match key {
+        KeyKind::Admin => header_str(headers, "api-username"),
+        _ => None,
+    };
+    let mut entry = Entry::begin(
+        state.requests.clone(),
+        req.method().as_str(),
+        req.uri().path(),
+        req.uri().query().unwrap_or(""),
+        user,
+        key,
+    );
+    let resp = answer(state, &conn, req, &mut entry).await;
+    entry.finish(if conn.killed() {
+        0
+    } else {
+        resp.status().as_u16()
+    });
+    resp
+}
+
+async fn answer(
+    state: Arc<AppState>,
+    conn: &ConnHandle,
+    req: Request,
+    entry: &mut Entry,
 ) -> Response {
     let (parts, body) = req.into_parts();
     let method = parts.method.clone();
@@ -392,23 +479,34 @@ async fn dispatch(
     let headers = parts.headers;
     let is_sandbox_admin = path.starts_with("/sandbox/");
     let is_bus_poll = is_bus_poll_path(&path);
+    // A poll changes nothing, so it cannot lose a write's reply (`drop_rate` covers it).
+    let is_write = !is_bus_poll
+        && matches!(
+            method,
+            Method::POST | Method::PUT | Method::PATCH | Method::DELETE
+        );
+    let mut lose_reply = false;
 
     // Faults first (never on the faults endpoint itself).
     if !is_sandbox_admin {
-        let (delay, outcome) = state.faults.decide(&path);
+        let (delay, outcome) = state.faults.decide(&path, is_write);
         if !delay.is_zero() {
             tokio::time::sleep(delay).await;
         }
         match outcome {
             Outcome::Pass => {}
+            Outcome::LoseReply => lose_reply = true,
             Outcome::RateLimit(wait) => {
-                return error_response(ApiError::rate_limited(wait, "sandbox_fault"))
+                entry.set_fault("rate_limit");
+                return error_response(ApiError::rate_limited(wait, "sandbox_fault"));
             }
             Outcome::Drop => {
+                entry.set_fault("drop");
                 conn.kill();
                 return error_response(ApiError::internal("dropped"));
             }
             Outcome::Error(status) => {
+                entry.set_fault("error");
                 let status =
                     StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
                 let mut resp = Response::new(Body::from(format!(
@@ -424,6 +522,7 @@ async fn dispatch(
                 return resp;
             }
             Outcome::Malformed => {
+                entry.set_fault("malformed");
                 let mut resp = Response::new(Body::from(
                     "{\"topic_list\":{\"topics\":[{\"id\":1,\"title\":\"trunc",
                 ));
@@ -443,11 +542,20 @@ async fn dispatch(
         Err(_) if is_bus_poll => Auth::Anonymous,
         Err(e) => return error_response(e),
     };
-    if matches!(auth, Auth::AdminKey) && !is_sandbox_admin {
-        if let Some(limiter) = &state.limiter {
-            if let Err(wait) = limiter.hit(Instant::now()) {
-                return error_response(ApiError::rate_limited(wait, "admin_api_key_rate_limit"));
+    if !is_sandbox_admin {
+        match auth {
+            Auth::AdminKey => {
+                if let Err(r) = state.limits.admin(Instant::now()) {
+                    return error_response(ApiError::rate_limited(r.wait, r.code));
+                }
             }
+            Auth::Anonymous => {
+                if let Err(r) = state.limits.ip(conn.ip(), Instant::now()) {
+                    return ip_limited(&r);
+                }
+            }
+            // Charged once the key is known to be valid (`handle_traced`, `bus_poll`).
+            Auth::UserKey(_) => {}
         }
     }
 
@@ -488,15 +596,34 @@ async fn dispatch(
         base_url: format!("http://{host}"),
     };
     if is_bus_poll {
-        return bus_poll(state, req).await;
+        return bus_poll(state, req, entry).await;
     }
+    let page = super::user_api_keys::is_page(&req.method, &req.path);
     let st = state.clone();
-    let result = tokio::task::spawn_blocking(move || handle_blocking(&st, req)).await;
-    match result {
-        Ok(Ok((status, value))) => json_response(status, &value, &[]),
-        Ok(Err(e)) => error_response(e),
+    let result = tokio::task::spawn_blocking(move || {
+        let mut who = None;
+        let out = handle_traced(&st, req, &mut who);
+        (out, who)
+    })
+    .await;
+    let resp = match result {
+        Ok((out, who)) => {
+            entry.set_user(who);
+            match out {
+                // The approval pages answer in HTML.
+                out if page => super::user_api_keys::page_response(out),
+                Ok((status, value)) => json_response(status, &value, &[]),
+                Err(e) => error_response(e),
+            }
+        }
         Err(e) => error_response(ApiError::internal(e)),
+    };
+    if lose_reply {
+        // Done and committed; now the reply is lost with the connection.
+        entry.set_fault("lose_reply");
+        conn.kill();
     }
+    resp
 }
 
 fn header_str(h: &HeaderMap, name: &str) -> Option<String> {
@@ -526,24 +653,43 @@ fn is_bus_poll_path(path: &str) -> bool {
 
 /// `POST /message-bus/{client_id}/poll`: users resolve as for REST, but a bad key or user
 /// polls as anonymous. Always a plain JSON answer (no chunked streaming).
-async fn bus_poll(state: Arc<AppState>, req: Incoming) -> Response {
+///
+/// A poll with a valid user API key is charged to the key's limits: Discourse resolves the
+/// poll's user through the same current-user provider as REST (`004-message_bus.rb`), whose
+/// limiter raises `LimitExceeded`, which the bus middleware answers 429 with `Retry-After`
+/// and the message as plain text (`on_middleware_error`).
+async fn bus_poll(state: Arc<AppState>, req: Incoming, entry: &mut Entry) -> Response {
     let long_poll = !matches!(req.params.get("dlp"), Some("t" | "true"));
     let positions = super::bus::positions(req.params.pairs());
     let st = state.clone();
-    let viewer = tokio::task::spawn_blocking(move || {
+    let resolved = tokio::task::spawn_blocking(move || {
         let conn = st.db.lock().unwrap_or_else(|e| e.into_inner());
-        resolve_user(&conn, &req, store::now_ms())
-            .ok()
-            .flatten()
-            .map(|u| Viewer {
-                id: u.id,
-                admin: u.admin,
-                staff: u.staff(),
-            })
+        let user = resolve_user(&conn, &req, store::now_ms()).ok().flatten();
+        if let (Some(_), Auth::UserKey(key)) = (&user, &req.auth) {
+            st.limits.user_key(key, Instant::now())?;
+        }
+        Ok::<_, Refusal>(user)
     })
     .await
-    .ok()
-    .flatten();
+    .unwrap_or(Ok(None));
+    let user = match resolved {
+        Ok(u) => u,
+        Err(r) => {
+            let e = ApiError::rate_limited(r.wait, r.code);
+            let text = e.body["errors"][0].as_str().unwrap_or("").to_string();
+            return text_response(
+                StatusCode::TOO_MANY_REQUESTS,
+                text,
+                &[("retry-after", r.wait.to_string())],
+            );
+        }
+    };
+    entry.set_user(user.as_ref().map(|u| u.username.clone()));
+    let viewer = user.map(|u| Viewer {
+        id: u.id,
+        admin: u.admin,
+        staff: u.staff(),
+    });
     let out = state.bus.poll(positions, viewer, long_poll).await;
     json_response(
         StatusCode::OK,
@@ -606,24 +752,14 @@ fn resolve_user(
                 _ => return Err(ApiError::invalid_api_credentials()),
             }
         }
-        Auth::UserKey(key) => {
-            let uid: Option<i64> = {
-                use rusqlite::OptionalExtension;
-                tx.prepare_cached(
-                    "SELECT user_id FROM user_api_keys WHERE key = ?1 AND revoked_at IS NULL",
-                )?
-                .query_row([key], |r| r.get(0))
-                .optional()?
-            };
-            let u = match uid {
-                Some(id) => store::user_by_id(tx, id)?,
-                None => None,
-            };
-            match u {
-                Some(u) if u.active && !u.suspended(now) => Some(u),
-                _ => return Err(ApiError::invalid_api_credentials()),
-            }
-        }
+        // The key must be live and its scopes allow the request.
+        Auth::UserKey(key) => Some(super::user_api_keys::user_of_key(
+            tx,
+            key,
+            &req.method,
+            &req.path,
+            now,
+        )?),
     })
 }
 
@@ -631,10 +767,27 @@ pub(crate) fn handle_blocking(
     state: &AppState,
     req: Incoming,
 ) -> Result<(StatusCode, Value), ApiError> {
+    handle_traced(state, req, &mut None)
+}
+
+/// [`handle_blocking`], telling `who` the username the request acted as (for the request log).
+fn handle_traced(
+    state: &AppState,
+    req: Incoming,
+    who: &mut Option<String>,
+) -> Result<(StatusCode, Value), ApiError> {
     let mut conn = state.db.lock().unwrap_or_else(|e| e.into_inner());
     let tx = conn.transaction()?;
     let now = store::now_ms();
     let user = resolve_user(&tx, &req, now)?;
+    *who = user.as_ref().map(|u| u.username.clone());
+    // A valid user API key is charged to its own limits (an invalid one was refused above).
+    if let (Some(_), Auth::UserKey(key)) = (&user, &req.auth) {
+        state
+            .limits
+            .user_key(key, Instant::now())
+            .map_err(|r| ApiError::rate_limited(r.wait, r.code))?;
+    }
     let mut segs: Vec<String> = req
         .path
         .split('/')
@@ -647,6 +800,10 @@ pub(crate) fn handle_blocking(
         }
     }
     let admin_key = matches!(req.auth, Auth::AdminKey);
+    let user_api_key = match &req.auth {
+        Auth::UserKey(key) => Some(key.clone()),
+        _ => None,
+    };
     let ctx = Ctx {
         tx: &tx,
         g: Guardian { user, now },
@@ -657,6 +814,7 @@ pub(crate) fn handle_blocking(
         base_url: req.base_url,
         state,
         admin_key,
+        user_api_key,
         outbox: Default::default(),
     };
     let out = route(&ctx);
@@ -678,7 +836,7 @@ pub(crate) fn handle_blocking(
 fn route(ctx: &Ctx<'_>) -> ApiResult {
     use super::{
         about, activity, badges, edits, flags, lists, live, misc, presence, review, review_actions,
-        search, topics, users, writes,
+        search, topics, user_api_keys, users, writes,
     };
     let segs: Vec<&str> = ctx.segs.iter().map(String::as_str).collect();
     let get = ctx.method == Method::GET || ctx.method == Method::HEAD;
@@ -697,6 +855,10 @@ fn route(ctx: &Ctx<'_>) -> ApiResult {
 
         ["presence", "get"] if get => presence::get(ctx),
         ["presence", "update"] if post => presence::update(ctx),
+
+        ["user-api-key", "new"] if get => user_api_keys::new_page(ctx),
+        ["user-api-key"] if post => user_api_keys::create(ctx),
+        ["user-api-key", "revoke"] if post => user_api_keys::revoke(ctx),
 
         ["session", "current"] if get => users::session_current(ctx),
         ["site"] if get => misc::site(ctx),
@@ -832,7 +994,8 @@ fn faults_put(ctx: &Ctx<'_>) -> ApiResult {
                     Err(_) => return Err(ApiError::invalid_params(k)),
                 }
             }
-            "error_rate" | "drop_rate" | "malformed_rate" => match v.parse::<f64>() {
+            "error_rate" | "drop_rate" | "malformed_rate" | "rate_limit_rate"
+            | "lose_reply_rate" => match v.parse::<f64>() {
                 Ok(n) if n.is_finite() => json!(n),
                 _ => return Err(ApiError::invalid_params(k)),
             },

@@ -44,6 +44,15 @@ CREATE TABLE IF NOT EXISTS user_api_keys (
     created_at INTEGER NOT NULL,
     revoked_at INTEGER
 );
+-- The scopes and client of the keys the approval flow issued (user_api_keys.rs); a key
+-- without a row here (seeded, or from /sandbox/user-api-keys) has every scope.
+CREATE TABLE IF NOT EXISTS user_api_key_grants (
+    key TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL,
+    client_id TEXT NOT NULL,
+    scopes TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS user_api_key_grants_client ON user_api_key_grants (user_id, client_id);
 CREATE TABLE IF NOT EXISTS user_associated_accounts (
     user_id INTEGER NOT NULL,
     provider TEXT NOT NULL,
@@ -213,6 +222,14 @@ CREATE TABLE IF NOT EXISTS search_logs (
     user_id INTEGER,
     created_at INTEGER NOT NULL
 );
+-- Per-category counts of regular, live topics and their posts, kept by triggers (counts.rs).
+CREATE TABLE IF NOT EXISTS category_stats (
+    category_id INTEGER PRIMARY KEY,
+    topic_count INTEGER NOT NULL DEFAULT 0,
+    post_count INTEGER NOT NULL DEFAULT 0,
+    -- Bumped whenever a topic of the category is created, moved, deleted or restored.
+    topic_changes INTEGER NOT NULL DEFAULT 0
+);
 -- The search index (fts.rs): one row per live post, rowid = post id; title = its topic's title.
 CREATE VIRTUAL TABLE IF NOT EXISTS posts_fts USING fts5(
     title, raw,
@@ -230,6 +247,7 @@ CREATE INDEX IF NOT EXISTS topics_bumped ON topics (archetype, bumped_at);
 CREATE INDEX IF NOT EXISTS topics_posts_created ON topics (archetype, posts_count, created_at);
 CREATE INDEX IF NOT EXISTS topics_category ON topics (category_id, bumped_at);
 CREATE INDEX IF NOT EXISTS topics_category_created ON topics (category_id, archetype, created_at);
+CREATE INDEX IF NOT EXISTS topics_category_live ON topics (category_id, archetype, deleted_at, created_at);
 CREATE INDEX IF NOT EXISTS topics_user ON topics (user_id);
 CREATE INDEX IF NOT EXISTS topics_accepted ON topics (accepted_post_id);
 CREATE UNIQUE INDEX IF NOT EXISTS posts_topic_number ON posts (topic_id, post_number);
@@ -248,36 +266,92 @@ CREATE INDEX IF NOT EXISTS reviewable_scores_post ON reviewable_scores (post_id)
 CREATE INDEX IF NOT EXISTS reviewable_scores_reviewable ON reviewable_scores (reviewable_id);
 "#;
 
-/// Opens the database file, creating the schema, and seeds it when it holds no users.
-pub(crate) fn open_and_seed(
-    path: &Path,
-    topics: usize,
-    seed: u64,
-) -> Result<Connection, SandboxError> {
+/// How to open the database (see [`open_and_seed`]).
+pub(crate) struct OpenSpec {
+    /// Topics to seed into a new (or reseeded) database.
+    pub topics: usize,
+    pub seed: u64,
+    /// The database is disposable (the embedded demo's): one too old to migrate is seeded
+    /// again instead of refused.
+    pub reseed_outdated: bool,
+    /// Move every stored time forward to now, from when the data was last used
+    /// (`rebase.rs`).
+    pub rebase_times: bool,
+}
+
+/// An open database, and what the caller should tell the user about it (a reseed).
+pub(crate) struct Opened {
+    pub conn: Connection,
+    pub notice: Option<String>,
+}
+
+/// The notice when an outdated demo database was replaced.
+pub(crate) const RESEEDED: &str = "the demo database was from an older modterm; it was reseeded";
+
+/// Opens the database file: checks its schema version (`schema.rs`: migrates an older one,
+/// reseeds or refuses one that cannot be migrated, refuses a newer one), creates the schema,
+/// seeds it when it holds no users, and moves its times to now when asked.
+pub(crate) fn open_and_seed(path: &Path, spec: &OpenSpec) -> Result<Opened, SandboxError> {
+    use super::schema;
     let mut conn = Connection::open(path)?;
     conn.execute_batch(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY; \
          PRAGMA cache_size = -65536;",
     )?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    let version = schema::user_version(&conn)?;
+    if version > schema::VERSION {
+        return Err(SandboxError::Db(format!(
+            "{} was written by a newer modterm (schema version {version}; this one knows up to \
+             {}); it was left untouched: upgrade modterm or use another database",
+            path.display(),
+            schema::VERSION
+        )));
+    }
+    let mut notice = None;
+    if schema::has_tables(&conn)? {
+        conn.execute_batch(SCHEMA)?;
+        let missing = schema::unmigratable(&conn, version)?;
+        if !missing.is_empty() {
+            if !spec.reseed_outdated {
+                return Err(SandboxError::Db(format!(
+                    "{} is from an older modterm (schema version {version}) and cannot be \
+                     migrated (it lacks {}); it was left untouched: delete it to start afresh \
+                     or use another database",
+                    path.display(),
+                    missing.join(", ")
+                )));
+            }
+            schema::wipe(&conn)?;
+            notice = Some(RESEEDED.to_string());
+        } else if version < schema::VERSION {
+            schema::migrate(&conn, version)?;
+        }
+    }
     conn.execute_batch(SCHEMA)?;
-    super::review::migrate_review(&conn)?;
     let users: i64 = conn.query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))?;
     if users == 0 {
-        // The search index is filled in one statement after the bulk insert.
+        // The search index and the category counts are filled once after the bulk insert.
         super::fts::prepare_bulk_load(&conn)?;
+        super::counts::prepare_bulk_load(&conn)?;
         let tx = conn.transaction()?;
-        super::seed::seed(&tx, topics, seed, now_ms())?;
+        super::seed::seed(&tx, spec.topics, spec.seed, now_ms())?;
         tx.execute_batch(INDEXES)?;
         tx.commit()?;
         super::fts::ensure_index(&conn)?;
+        super::counts::rebuild(&conn)?;
         conn.execute_batch("ANALYZE;")?;
     } else {
         conn.execute_batch(INDEXES)?;
         // Databases from before search get their index here, once.
         super::fts::ensure_index(&conn)?;
+        super::counts::ensure_triggers(&conn)?;
     }
-    Ok(conn)
+    schema::set_user_version(&conn, schema::VERSION)?;
+    if spec.rebase_times {
+        super::rebase::rebase(&mut conn, now_ms())?;
+    }
+    Ok(Opened { conn, notice })
 }
 
 pub(crate) fn now_ms() -> i64 {
@@ -390,81 +464,9 @@ pub(crate) fn escape_html(s: &str) -> String {
     out
 }
 
-/// A tiny markdown-ish cooker for posts written through the API: paragraphs, line breaks,
-/// `@mentions` and fenced code blocks.
+/// Cooks a post's markdown as Discourse does (see `cook.rs`).
 pub(crate) fn cook(raw: &str) -> String {
-    let mut html = String::new();
-    let mut in_code = false;
-    let mut code = String::new();
-    let mut para: Vec<String> = Vec::new();
-    let flush = |html: &mut String, para: &mut Vec<String>| {
-        if !para.is_empty() {
-            html.push_str("<p>");
-            html.push_str(&para.join("<br>\n"));
-            html.push_str("</p>\n");
-            para.clear();
-        }
-    };
-    for line in raw.lines() {
-        if line.trim_start().starts_with("```") {
-            if in_code {
-                html.push_str("<pre><code>");
-                html.push_str(&escape_html(code.trim_end_matches('\n')));
-                html.push_str("</code></pre>\n");
-                code.clear();
-                in_code = false;
-            } else {
-                flush(&mut html, &mut para);
-                in_code = true;
-            }
-            continue;
-        }
-        if in_code {
-            code.push_str(line);
-            code.push('\n');
-        } else if line.trim().is_empty() {
-            flush(&mut html, &mut para);
-        } else {
-            para.push(mentions(&escape_html(line)));
-        }
-    }
-    if in_code {
-        html.push_str("<pre><code>");
-        html.push_str(&escape_html(code.trim_end_matches('\n')));
-        html.push_str("</code></pre>\n");
-    }
-    flush(&mut html, &mut para);
-    html.trim_end().to_string()
-}
-
-fn mentions(line: &str) -> String {
-    let mut out = String::with_capacity(line.len());
-    let chars: Vec<char> = line.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        let boundary = i == 0 || chars[i - 1].is_whitespace();
-        if c == '@' && boundary {
-            let mut j = i + 1;
-            while j < chars.len()
-                && (chars[j].is_ascii_alphanumeric() || chars[j] == '_' || chars[j] == '-')
-            {
-                j += 1;
-            }
-            if j > i + 1 {
-                let name: String = chars[i + 1..j].iter().collect();
-                out.push_str(&format!(
-                    "<a class=\"mention\" href=\"/u/{}\">@{name}</a>",
-                    name.to_lowercase()
-                ));
-                i = j;
-                continue;
-            }
-        }
-        out.push(c);
-        i += 1;
-    }
-    out
+    super::cook::cook(raw)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -72,6 +72,9 @@ pub struct ViewTab {
     hay: Vec<String>,
     needle: String,
     visible: Option<Vec<usize>>,
+    /// The matches of each shorter needle of the current typing run, so Backspace restores
+    /// them without a scan. Dropped when the topics change.
+    narrower: Vec<(String, Vec<usize>)>,
     /// Topics the server found for the needle (by their body text, say) that the local
     /// search text does not hold: visible while the needle stays.
     server_matches: std::collections::HashSet<TopicId>,
@@ -103,6 +106,7 @@ impl ViewTab {
             hay: Vec::new(),
             needle: String::new(),
             visible: None,
+            narrower: Vec::new(),
             server_matches: Default::default(),
             next: None,
             loading: None,
@@ -261,6 +265,7 @@ impl ViewTab {
 
     /// Appends or updates a topic. Returns whether it was new to the view.
     fn upsert(&mut self, topic: TopicSummary, category: &str) -> bool {
+        self.narrower.clear();
         if let Some(&pos) = self.by_id.get(&topic.id) {
             let key = self.key_of(&topic);
             self.unplace(pos);
@@ -283,6 +288,7 @@ impl ViewTab {
     pub fn remove(&mut self, id: &TopicId) -> Option<TopicSummary> {
         let selected_id = self.selected_topic().map(|t| t.id.clone());
         let pos = self.by_id.remove(id)?;
+        self.narrower.clear();
         self.unplace(pos);
         // Keep storage dense: the last topic takes the freed slot.
         let last = self.topics.len() - 1;
@@ -395,29 +401,55 @@ impl ViewTab {
     }
 
     /// Narrows the visible topics to those whose search text holds `needle` (lowercased).
-    /// A longer needle that extends the current one only looks through the current matches.
+    /// A longer needle that extends the current one only looks through the current matches;
+    /// a shorter one met on the way in (Backspace) gets its matches back without a scan.
     pub fn set_filter(&mut self, needle: &str) {
         let needle = needle.to_lowercase();
         if needle == self.needle {
             return;
         }
         let selected_id = self.selected_topic().map(|t| t.id.clone());
+        if !needle.is_empty() && self.server_matches.is_empty() {
+            if let Some(i) = self.narrower.iter().rposition(|(n, _)| *n == needle) {
+                self.narrower.truncate(i + 1);
+                let (_, visible) = self.narrower.pop().unwrap_or_default();
+                self.visible = Some(visible);
+                self.needle = needle;
+                self.keep_selection(selected_id.as_ref());
+                return;
+            }
+        }
         let narrowing = !self.needle.is_empty()
             && needle.starts_with(&self.needle)
             && self.server_matches.is_empty();
         self.server_matches.clear();
         if needle.is_empty() {
             self.visible = None;
+            self.narrower.clear();
         } else {
             let from = match (&self.visible, narrowing) {
-                (Some(v), true) => v.clone(),
-                _ => self.order.clone(),
+                (Some(v), true) => {
+                    self.narrower.push((self.needle.clone(), v.clone()));
+                    v
+                }
+                _ => {
+                    self.narrower.clear();
+                    &self.order
+                }
             };
-            self.visible = Some(
-                from.into_iter()
-                    .filter(|p| self.hay.get(*p).is_some_and(|h| h.contains(&needle)))
-                    .collect(),
-            );
+            // One searcher for the whole scan (SIMD where the CPU has it): a filter key
+            // looks through every loaded topic's text once.
+            let finder = memchr::memmem::Finder::new(needle.as_bytes());
+            let hay = &self.hay;
+            let found: Vec<usize> = from
+                .iter()
+                .copied()
+                .filter(|p| {
+                    hay.get(*p)
+                        .is_some_and(|h| finder.find(h.as_bytes()).is_some())
+                })
+                .collect();
+            self.visible = Some(found);
         }
         self.needle = needle;
         self.keep_selection(selected_id.as_ref());
@@ -557,6 +589,42 @@ mod tests {
 
     fn view() -> ViewTab {
         ViewTab::new("unanswered", QueueQuery::default())
+    }
+
+    #[test]
+    fn backspace_restores_the_shorter_needles_matches_and_a_new_page_is_searched() {
+        let mut v = view();
+        v.append_page(
+            vec![
+                topic(1, 50, "Router drops"),
+                topic(2, 40, "Roaming charge"),
+                topic(3, 30, "Router reboots"),
+                topic(4, 20, "Bill"),
+            ],
+            |_| String::new(),
+        );
+        let fresh = |needle: &str, v: &ViewTab| {
+            let mut f = view();
+            f.append_page(v.topics().cloned().collect(), |_| String::new());
+            f.set_filter(needle);
+            ids(&f)
+        };
+        v.set_filter("r");
+        v.set_filter("ro");
+        v.set_filter("rou");
+        assert_eq!(ids(&v), ["1", "3"]);
+        v.set_filter("ro");
+        assert_eq!(ids(&v), fresh("ro", &v), "restored without a scan");
+        v.set_filter("r");
+        assert_eq!(ids(&v), fresh("r", &v));
+        // A page arriving drops what was kept: the new topic is searched too.
+        v.set_filter("ro");
+        v.append_page(vec![topic(5, 10, "Roaming in Italy")], |_| String::new());
+        v.set_filter("r");
+        assert_eq!(ids(&v), fresh("r", &v));
+        assert!(ids(&v).contains(&"5".to_string()));
+        v.set_filter("");
+        assert_eq!(ids(&v).len(), 5);
     }
 
     fn ids(v: &ViewTab) -> Vec<String> {

@@ -100,6 +100,90 @@ impl Console {
         }
     }
 
+    /// Starts `modterm ARGS` (a subcommand such as `login`, not the console) in a
+    /// `cols`x`rows` terminal, with config and data directories under `home` and none of the
+    /// `MODTERM_*` connection variables.
+    pub fn run(args: &[&str], home: &Path, cols: u16, rows: u16, env: &[(&str, &str)]) -> Console {
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_modterm"));
+        cmd.args(args);
+        for var in [
+            "MODTERM_PROFILE",
+            "MODTERM_URL",
+            "MODTERM_USERNAME",
+            "MODTERM_API_KEY",
+        ] {
+            cmd.env_remove(var);
+        }
+        cmd.env("MODTERM_CONFIG_DIR", home.join("config"));
+        cmd.env("MODTERM_DATA_DIR", home.join("data"));
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("NO_COLOR", "1");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        Console::spawn(cmd, cols, rows)
+    }
+
+    /// Runs `cmd` in a new pty, its output read into the parser and the raw log.
+    fn spawn(cmd: CommandBuilder, cols: u16, rows: u16) -> Console {
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("open a pty");
+        let child = pair.slave.spawn_command(cmd).expect("spawn modterm");
+        drop(pair.slave);
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
+        let mut reader = pair.master.try_clone_reader().expect("pty reader");
+        let sink = parser.clone();
+        let raw = Arc::new(Mutex::new(Vec::new()));
+        let raw_sink = raw.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            loop {
+                match reader.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        if let Ok(mut r) = raw_sink.lock() {
+                            r.extend_from_slice(&buf[..n]);
+                        }
+                        if let Ok(mut p) = sink.lock() {
+                            p.process(&buf[..n]);
+                        }
+                    }
+                }
+            }
+        });
+        let writer = pair.master.take_writer().expect("pty writer");
+        Console {
+            parser,
+            raw,
+            writer,
+            child,
+            status: None,
+            _master: pair.master,
+        }
+    }
+
+    /// Waits (bounded) until the raw output holds `text`; returns all of it as text.
+    pub fn wait_output(&self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let out = String::from_utf8_lossy(&self.output_since(0)).into_owned();
+            if out.contains(text) {
+                return out;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {text:?} in the output:\n{out}"
+            );
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+
     /// The process id, to send it signals.
     pub fn pid(&self) -> u32 {
         self.child.process_id().expect("a running child")

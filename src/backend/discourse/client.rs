@@ -32,7 +32,14 @@ pub struct Client {
     timeout: Duration,
     /// Every request waits here for room in the site's budget.
     governor: std::sync::Arc<Governor>,
+    /// It signs in with a user API key (whose refusal reads like any other, see
+    /// [`Client::user_key_refusal`]).
+    user_key: bool,
 }
+
+/// What a refused user API key means to the user.
+pub const USER_KEY_REFUSED: &str =
+    "user API key refused (revoked or expired): sign in again with modterm login";
 
 /// Is this host a loopback address (127.0.0.0/8, ::1, localhost)?
 pub fn is_loopback_host(url: &Url) -> bool {
@@ -156,6 +163,7 @@ impl Client {
             backoff_base: Duration::from_millis(200),
             timeout: opts.timeout,
             governor,
+            user_key: matches!(opts.credentials, Credentials::UserApiKey { .. }),
         })
     }
 
@@ -196,9 +204,23 @@ impl Client {
         req: reqwest::RequestBuilder,
         pause_on_refusal: bool,
     ) -> Result<Vec<u8>> {
+        self.execute_remapped(req, pause_on_refusal, keep_error)
+            .await
+    }
+
+    /// As [`Client::execute_with`]; `remap(status, error)` then gives the error of a failed
+    /// answer (statuses that mean something of their own to one endpoint).
+    async fn execute_remapped(
+        &self,
+        req: reqwest::RequestBuilder,
+        pause_on_refusal: bool,
+        remap: Remap,
+    ) -> Result<Vec<u8>> {
         self.governor.admit().await;
         let mut resp = req.send().await.map_err(network_error)?;
         let status = resp.status().as_u16();
+        let refused_user_key =
+            (self.user_key && status == 403).then(|| resp.url().path().to_owned());
         let retry_after = resp
             .headers()
             .get(RETRY_AFTER)
@@ -220,21 +242,64 @@ impl Client {
         if (200..300).contains(&status) {
             Ok(body)
         } else {
-            let err = map_error(status, retry_after.as_deref(), &body);
+            let mut err = map_error(status, retry_after.as_deref(), &body);
+            if let Some(path) = refused_user_key {
+                err = self.user_key_refusal(&path, err).await;
+            }
             if let BackendError::RateLimited { wait, .. } = &err {
                 if pause_on_refusal {
                     self.governor.refused(*wait);
                 }
             }
-            Err(err)
+            Err(remap(status, err))
         }
+    }
+
+    /// A 403 to a user API key, told apart: Discourse answers a key it no longer has (revoked,
+    /// expired) with the same generic `invalid_access` as a right the account lacks. Its
+    /// `/session/current.json` refuses no key that works (nobody gets a 404 there), so a 403
+    /// there, or there again after a 403 elsewhere, is the key itself: not signed in.
+    async fn user_key_refusal(&self, path: &str, err: BackendError) -> BackendError {
+        let key_refused = match &err {
+            BackendError::NotSignedIn(_) => true,
+            BackendError::Forbidden(_)
+                if path.trim_end_matches(".json").ends_with("/session/current") =>
+            {
+                true
+            }
+            BackendError::Forbidden(_) => self.session_refused().await,
+            _ => false,
+        };
+        if key_refused {
+            BackendError::NotSignedIn(USER_KEY_REFUSED.into())
+        } else {
+            err
+        }
+    }
+
+    /// One look at `/session/current.json`: does the site refuse this key outright?
+    async fn session_refused(&self) -> bool {
+        let Ok(url) = self.url("/session/current.json", &[]) else {
+            return false;
+        };
+        self.governor.admit().await;
+        matches!(self.http.get(url).send().await, Ok(r) if r.status().as_u16() == 403)
     }
 
     /// A write: sent again only after a 429 (the server did nothing), within the wait cap.
     async fn execute_write(&self, build: impl Fn() -> reqwest::RequestBuilder) -> Result<Vec<u8>> {
+        self.execute_write_remapped(build, keep_error).await
+    }
+
+    /// As [`Client::execute_write`], with the failure's error from `remap(status, error)`.
+    async fn execute_write_remapped(
+        &self,
+        build: impl Fn() -> reqwest::RequestBuilder,
+        remap: Remap,
+    ) -> Result<Vec<u8>> {
         let mut attempt = 0;
         loop {
-            match self.execute(build()).await {
+            match self.execute_remapped(build(), true, remap).await {
                 Err(BackendError::RateLimited { wait, .. })
                     if attempt < MAX_WRITE_RATE_LIMIT_RETRIES && wait <= RATE_LIMIT_WAIT_CAP =>
                 {
@@ -287,6 +352,26 @@ impl Client {
             .await
     }
 
+    /// A write with query parameters and a JSON body, sent as [`Client::send`] is (again only
+    /// after a 429), where some statuses mean something of their own to the caller:
+    /// `remap(status, error)` gives the error of a failed answer (a 409 on a review item is
+    /// "someone else acted first", not bad input).
+    pub async fn send_remapped(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: &serde_json::Value,
+        remap: Remap,
+    ) -> Result<Vec<u8>> {
+        let url = self.url(path, query)?;
+        self.execute_write_remapped(
+            || self.http.request(method.clone(), url.clone()).json(body),
+            remap,
+        )
+        .await
+    }
+
     /// A form-encoded POST to the live endpoints (message bus, presence), sent once: never
     /// retried, and its 429 (the bus queue's, presence's own limit) is the caller's to wait
     /// out. `timeout` replaces the default per-request timeout (long polls); `headers` are
@@ -308,6 +393,15 @@ impl Client {
         }
         self.execute_with(req, false).await
     }
+}
+
+/// Turns a failed answer's error into one that says what its status means to the endpoint.
+/// Must leave 429s as they are (the write loop waits those out).
+pub type Remap = fn(u16, BackendError) -> BackendError;
+
+/// The usual errors, unchanged.
+fn keep_error(_status: u16, error: BackendError) -> BackendError {
+    error
 }
 
 fn too_large() -> BackendError {

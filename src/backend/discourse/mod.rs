@@ -17,8 +17,12 @@
 
 pub mod client;
 pub mod decode;
+mod edits;
+mod flags;
 mod live;
 mod map;
+pub mod review;
+mod user_api_key;
 mod wire;
 
 use std::collections::HashMap;
@@ -123,6 +127,8 @@ pub struct Discourse {
     api_username: Option<String>,
     account: Mutex<Option<Account>>,
     user_ids: Mutex<HashMap<String, UserId>>,
+    /// `/site.json`'s flag types, read once (they change with the site's settings only).
+    flag_types: Mutex<Option<Vec<FlagType>>>,
 }
 
 impl fmt::Debug for Discourse {
@@ -284,6 +290,7 @@ impl Discourse {
             api_username,
             account: Mutex::new(None),
             user_ids: Mutex::new(HashMap::new()),
+            flag_types: Mutex::new(None),
         })
     }
 
@@ -726,6 +733,40 @@ impl Backend for Discourse {
 
     async fn set_replying(&self, topic: &TopicId, replying: bool, client_id: &str) -> Result<()> {
         live::announce_replying(&self.client, topic, replying, client_id).await
+    }
+
+    async fn review_queue(&self, query: &ReviewQuery) -> Result<ReviewPage> {
+        review::queue(&self.client, query).await
+    }
+
+    async fn review_item(&self, id: &ReviewId) -> Result<Reviewable> {
+        review::item(&self.client, id).await
+    }
+
+    async fn perform_review(
+        &self,
+        id: &ReviewId,
+        action: &str,
+        version: u64,
+    ) -> Result<PerformResult> {
+        review::perform(&self.client, id, action, version).await
+    }
+
+    async fn flag_types(&self) -> Result<Vec<FlagType>> {
+        if let Some(types) = lock(&self.flag_types).clone() {
+            return Ok(types);
+        }
+        let types = flags::flag_types(&self.client).await?;
+        *lock(&self.flag_types) = Some(types.clone());
+        Ok(types)
+    }
+
+    async fn flag_post(&self, post: &PostId, flag: &FlagType, message: Option<&str>) -> Result<()> {
+        flags::flag(&self.client, post, flag, message).await
+    }
+
+    async fn edit_post(&self, post: &PostId, raw: &str, reason: Option<&str>) -> Result<Post> {
+        edits::edit(&self.client, post, raw, reason).await
     }
 }
 

@@ -1,0 +1,259 @@
+//! The real `modterm` binary against the Khoros-dialect sandbox (started in this process):
+//! the issue's queue command, a `platform = "khoros"` profile with its Care, the embedded
+//! Khoros demo, and the badge action's reason.
+
+mod khoros_support;
+
+use std::process::Command;
+
+use khoros_support::*;
+use modterm::backend::khoros::queue_query;
+use modterm::domain::QueueQuery;
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_modterm");
+
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Out {
+    fn json(&self) -> Value {
+        assert_eq!(
+            self.code, 0,
+            "stderr: {}\nstdout: {}",
+            self.stderr, self.stdout
+        );
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.stdout))
+    }
+}
+
+/// Runs the binary with its own config and data directories (and `config` as config.toml).
+async fn run(args: &[&str], config: Option<&str>, env: &[(&str, &str)]) -> Out {
+    let cfg = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    if let Some(text) = config {
+        std::fs::write(cfg.path().join("config.toml"), text).unwrap();
+    }
+    let mut c = Command::new(BIN);
+    c.args(args)
+        .env("MODTERM_CONFIG_DIR", cfg.path())
+        .env("MODTERM_DATA_DIR", data.path())
+        .env_remove("MODTERM_URL")
+        .env_remove("MODTERM_API_KEY")
+        .env_remove("MODTERM_USERNAME")
+        .env_remove("MODTERM_PROFILE")
+        .env_remove("MODTERM_PLATFORM");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let out = tokio::task::spawn_blocking(move || c.output().expect("runs"))
+        .await
+        .unwrap();
+    drop((cfg, data));
+    Out {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn part<'a>(profile: &'a Value, name: &str) -> &'a Value {
+    profile["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["part"] == name)
+        .unwrap_or_else(|| panic!("no part {name}: {profile}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queue_json_lists_the_liql_answer() {
+    let sb = start().await;
+    let want = sb
+        .liql_all("mod_anna", &queue_query(&QueueQuery::default()).to_string())
+        .await;
+    assert!(want.len() > 50, "more than one page");
+    // The issue's own command line.
+    let out = run(
+        &[
+            "--platform",
+            "khoros",
+            "--url",
+            &sb.url,
+            "--username",
+            "mod_anna",
+            "--api-key",
+            KEY,
+            "queue",
+            "--json",
+        ],
+        None,
+        &[],
+    )
+    .await;
+    let v = out.json();
+    let got: Vec<String> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(got, ids(&want), "the same unanswered threads, in order");
+    assert!(!out.stdout.contains(KEY) && !out.stderr.contains(KEY));
+    // The platform comes from the environment too.
+    let out = run(
+        &["queue", "--json", "--limit", "3"],
+        None,
+        &[
+            ("MODTERM_PLATFORM", "khoros"),
+            ("MODTERM_URL", &sb.url),
+            ("MODTERM_USERNAME", "mod_anna"),
+            ("MODTERM_API_KEY", KEY),
+        ],
+    )
+    .await;
+    assert_eq!(out.json().as_array().unwrap().len(), 3);
+    // A wrong password: not signed in (exit 3), and the password never shows.
+    let out = run(
+        &[
+            "--platform",
+            "khoros",
+            "--url",
+            &sb.url,
+            "--username",
+            "mod_anna",
+            "--api-key",
+            "wrong-secret",
+            "whoami",
+        ],
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert!(!out.stderr.contains("wrong-secret"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn badges_are_granted_by_rules() {
+    let sb = start().await;
+    let out = run(
+        &[
+            "--platform",
+            "khoros",
+            "--url",
+            &sb.url,
+            "--username",
+            "mod_anna",
+            "--api-key",
+            KEY,
+            "award",
+            "member_mia",
+            "Welcome!",
+            "--json",
+        ],
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(out.code, 5, "stderr: {}", out.stderr);
+    let e: Value = serde_json::from_str(out.stderr.trim()).expect("a JSON error");
+    assert_eq!(e["kind"], "unsupported");
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("Khoros grants badges by rules"),
+        "{e}"
+    );
+    assert_eq!(sb.count("/api/2.0/messages"), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_khoros_profile_with_care() {
+    let sb = start().await;
+    let config = format!(
+        r#"
+default_profile = "telco"
+
+[profiles.telco]
+url = "{url}"
+platform = "khoros"
+username = "mod_anna"
+api_key_env = "TELCO_PASSWORD"
+
+[profiles.telco.care]
+url = "{care}"
+username = "care_api"
+api_key_env = "TELCO_CARE_PASSWORD"
+"#,
+        url = sb.url,
+        care = sb.sandbox.care_url()
+    );
+    let env = [("TELCO_PASSWORD", KEY), ("TELCO_CARE_PASSWORD", KEY)];
+    let v = run(&["profile", "member_mia", "--json"], Some(&config), &env)
+        .await
+        .json();
+    let social = part(&v, "linked_channels");
+    assert_eq!(social["state"], "loaded", "{social}");
+    let channels: Vec<&str> = social["data"]["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["channel"].as_str().unwrap())
+        .collect();
+    for c in ["twitter", "facebook", "messaging"] {
+        assert!(channels.contains(&c), "{channels:?}");
+    }
+    assert_eq!(part(&v, "moderation")["state"], "unavailable");
+    // The table form shows the channels too.
+    let out = run(&["profile", "member_mia"], Some(&config), &env).await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("twitter") && out.stdout.contains("care conversation"),
+        "{}",
+        out.stdout
+    );
+
+    // A Care key that cannot be read fails at start, naming the source.
+    let out = run(&["whoami"], Some(&config), &[("TELCO_PASSWORD", KEY)]).await;
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("TELCO_CARE_PASSWORD"), "{}", out.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_embedded_khoros_demo() {
+    let v = run(
+        &["--platform", "khoros", "profile", "member_mia", "--json"],
+        None,
+        &[],
+    )
+    .await
+    .json();
+    assert_eq!(
+        part(&v, "identity")["data"]["data"]["rank"],
+        "Regular Contributor"
+    );
+    let social = part(&v, "linked_channels");
+    assert_eq!(
+        social["state"], "loaded",
+        "the demo has its own Care: {social}"
+    );
+    let v = run(&["--platform", "khoros", "whoami", "--json"], None, &[])
+        .await
+        .json();
+    assert_eq!(v["username"], "mod_anna");
+    assert_eq!(v["role"], "moderator");
+    let v = run(
+        &["--platform", "khoros", "queue", "--json", "--limit", "5"],
+        None,
+        &[],
+    )
+    .await
+    .json();
+    assert_eq!(v.as_array().unwrap().len(), 5);
+}
