@@ -298,8 +298,11 @@ async fn connect_sandbox(
     }
     let api_key = random_key();
     let sandbox = Sandbox::start(SandboxOptions {
-        // The demo keeps Discourse's limits, so the console is always used within them.
+        // The demo keeps Discourse's limits, so the console is always used within them; its
+        // clocks are moved to now, and a database from an older modterm is seeded afresh.
         rebase_times: true,
+        reseed_outdated: true,
+        rate_window: rate_window(),
         ..SandboxOptions::new(
             std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
             db_path,
@@ -321,6 +324,7 @@ async fn connect_sandbox(
         None,
         Some(DEMO_TITLE.to_string()),
     )?;
+    let warnings = sandbox.notice().map(str::to_string).into_iter().collect();
     Ok(Session {
         backend,
         sandbox: Some(sandbox),
@@ -329,7 +333,7 @@ async fn connect_sandbox(
         paths,
         settings,
         key_source: "the embedded demo's own key".into(),
-        warnings: Vec::new(),
+        warnings,
     })
 }
 

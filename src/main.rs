@@ -461,9 +461,23 @@ struct ServeArgs {
     /// Requests per day of each user API key (Discourse: 2880; 0 = off).
     #[arg(long, default_value_t = 2880)]
     user_key_daily_limit: u32,
-    /// Write one JSON line per request (ts, method, path, user, status, ms) to this file.
+    /// Requests per minute from one address without a key (Discourse: 200; 0 = off).
+    #[arg(long, default_value_t = 200)]
+    ip_rate_limit: u32,
+    /// Requests per 10 seconds from one address without a key (Discourse: 50; 0 = off).
+    #[arg(long, default_value_t = 50)]
+    ip_burst_limit: u32,
+    /// The length of a rate-limit "minute" in milliseconds (to rehearse an hour in a minute;
+    /// the day and 10-second limits scale with it).
+    #[arg(long, default_value_t = 60_000, value_name = "MS")]
+    rate_window_ms: u64,
+    /// Write one JSON line per request (ts, method, path, query, user, key, status, ms,
+    /// sandbox_admin, fault) to this file (created 0600; keys never written).
     #[arg(long)]
     request_log: Option<PathBuf>,
+    /// Reseed a database from an older modterm instead of refusing it.
+    #[arg(long)]
+    reseed_outdated: bool,
     /// Simulated activity: events per minute (0 = none).
     #[arg(long, default_value_t = 0.0)]
     activity: f64,
@@ -1022,7 +1036,11 @@ async fn sandbox_serve(args: ServeArgs) -> Result<(), CliError> {
         admin_rate_limit_per_minute: nonzero(args.rate_limit),
         user_key_rate_limit_per_minute: nonzero(args.user_key_rate_limit),
         user_key_daily_limit: nonzero(args.user_key_daily_limit),
+        ip_rate_limit_per_minute: nonzero(args.ip_rate_limit),
+        ip_rate_limit_per_10_secs: nonzero(args.ip_burst_limit),
+        rate_window: Duration::from_millis(args.rate_window_ms.max(1)),
         request_log: args.request_log,
+        reseed_outdated: args.reseed_outdated,
         ..modterm::sandbox::SandboxOptions::new(args.addr, db_path, args.api_key)
     };
     modterm::sandbox::run_cli_with_activity(options, args.activity)

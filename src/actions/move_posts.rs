@@ -109,6 +109,18 @@ impl Write for MovePosts {
 }
 
 impl Lands for MovePosts {
+    fn echoes(&self) -> Vec<TopicId> {
+        let mut topics = vec![self.topic_id.clone()];
+        if let MoveDestination::ExistingTopic(to) = &self.to {
+            topics.push(to.clone());
+        }
+        topics
+    }
+
+    fn creates_topic(&self) -> bool {
+        matches!(self.to, MoveDestination::NewTopic { .. })
+    }
+
     fn pending(&self) -> String {
         format!("moving {} post(s)", self.posts.len())
     }
@@ -131,6 +143,10 @@ impl Lands for MovePosts {
             thread.selected = thread.selected.min(len.saturating_sub(1));
         }
         app.rerender_thread();
+        if let Some(id) = &moved.topic_id {
+            // The feed announces the topic this move made; the console has nothing to read.
+            app.echoes.expect(id, std::time::Instant::now());
+        }
         let target = match moved.topic_id {
             Some(id) => format!("topic #{id}"),
             None => sanitize_line(&moved.url),

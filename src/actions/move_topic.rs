@@ -88,6 +88,10 @@ impl Write for MoveTopic {
 }
 
 impl Lands for MoveTopic {
+    fn echoes(&self) -> Vec<TopicId> {
+        vec![self.topic_id.clone()]
+    }
+
     fn pending(&self) -> String {
         format!("moving topic #{}", self.topic_id)
     }

@@ -103,6 +103,10 @@ impl Write for SendReply {
 }
 
 impl Lands for SendReply {
+    fn echoes(&self) -> Vec<TopicId> {
+        vec![self.topic_id.clone()]
+    }
+
     fn pending(&self) -> String {
         format!("sending reply to #{}", self.topic_id)
     }

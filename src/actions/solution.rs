@@ -132,6 +132,10 @@ impl Write for SetSolution {
 }
 
 impl Lands for SetSolution {
+    fn echoes(&self) -> Vec<TopicId> {
+        vec![self.topic_id.clone()]
+    }
+
     fn pending(&self) -> String {
         let verb = if self.accept {
             "accepting"

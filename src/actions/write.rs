@@ -52,12 +52,25 @@ pub trait Lands: Write {
     fn pending(&self) -> String;
     fn landed(&self, app: &mut App, answer: Self::Answer) -> Vec<Effect>;
     fn failed(&self, app: &mut App, error: BackendError) -> Vec<Effect>;
+    /// The topics whose live updates this write causes: the console applies the write's own
+    /// answer, so their echo on the feed is not read again (see `tui::echo`).
+    fn echoes(&self) -> Vec<crate::domain::TopicId> {
+        Vec::new()
+    }
+    /// Whether the write makes a topic (whose id only its answer tells): the feed's news of
+    /// new topics waits for the answer too.
+    fn creates_topic(&self) -> bool {
+        false
+    }
 }
 
 /// A sent write's result, ready to apply to the state.
 pub struct Landing {
     /// For the audit log: `Ok` or the error's words.
     pub outcome: std::result::Result<(), String>,
+    /// The topics whose feed echo the write causes ([`Lands::echoes`]).
+    pub echoes: Vec<crate::domain::TopicId>,
+    pub creates_topic: bool,
     apply: ApplyLanding,
 }
 
@@ -68,6 +81,8 @@ impl Landing {
     /// A write's result as if it had come back from the server (tests, and replays).
     pub fn of<W: Lands>(write: W, result: Result<W::Answer>) -> Landing {
         Landing {
+            echoes: write.echoes(),
+            creates_topic: write.creates_topic(),
             outcome: match &result {
                 Ok(_) => Ok(()),
                 Err(e) => Err(e.to_string()),
@@ -98,6 +113,8 @@ pub trait AnyWrite: Send + Sync + Debug {
     fn target(&self) -> String;
     fn preview(&self) -> Preview;
     fn pending(&self) -> String;
+    fn echoes(&self) -> Vec<crate::domain::TopicId>;
+    fn creates_topic(&self) -> bool;
     /// Sends the write; the future resolves to what `update` applies.
     fn run(self: Arc<Self>, backend: Arc<dyn Backend>) -> BoxFuture<'static, Landing>;
     /// The write itself, to look at its fields (tests).
@@ -121,6 +138,14 @@ impl<W: Lands> AnyWrite for W {
         Lands::pending(self)
     }
 
+    fn echoes(&self) -> Vec<crate::domain::TopicId> {
+        Lands::echoes(self)
+    }
+
+    fn creates_topic(&self) -> bool {
+        Lands::creates_topic(self)
+    }
+
     fn as_any(&self) -> &dyn std::any::Any {
         self
     }
@@ -140,6 +165,8 @@ impl<W: Lands> AnyWrite for W {
             };
             Landing {
                 outcome,
+                echoes: Lands::echoes(&*self),
+                creates_topic: Lands::creates_topic(&*self),
                 apply: Box::new(move |app: &mut App| match result {
                     Ok(answer) => self.landed(app, answer),
                     Err(e) => self.failed(app, e),

@@ -212,6 +212,8 @@ pub struct App {
     pub size: (u16, u16),
     pub pending_keys: Vec<KeyEvent>,
     pub pending_ops: std::collections::BTreeMap<OpId, String>,
+    /// The feed's echo of the console's own writes (held, then not read again).
+    pub echoes: super::echo::Echoes,
     pub next_op: OpId,
     pub spinner: usize,
     pub status: Option<(String, Level)>,
@@ -321,6 +323,7 @@ impl App {
             size: (80, 24),
             pending_keys: Vec::new(),
             pending_ops: Default::default(),
+            echoes: Default::default(),
             next_op: 1,
             spinner: 0,
             status: None,

@@ -4,6 +4,7 @@
 
 mod app;
 pub mod composer;
+mod echo;
 mod effects;
 mod hyperlinks;
 mod layout;

@@ -49,13 +49,22 @@ impl App {
         self.layout.profile_hidden = false;
         self.focus = Pane::Profile;
         self.rerender_thread();
-        if parts.is_empty() {
-            return Vec::new();
+        let mut effects = Vec::new();
+        // A board is where a badge is awarded from: the catalogue comes with it (in the same
+        // round trip), so the badge picker opens at once.
+        if self.badges.is_none()
+            && self.capabilities().award_badges
+            && self.site.features.award_badges.is_available()
+        {
+            effects.push(Effect::LoadBadges);
         }
-        vec![Effect::LoadBoard {
-            username: username.to_string(),
-            parts,
-        }]
+        if !parts.is_empty() {
+            effects.push(Effect::LoadBoard {
+                username: username.to_string(),
+                parts,
+            });
+        }
+        effects
     }
 
     /// The board of a member, open or cached (created empty when there is none).

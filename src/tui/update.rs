@@ -28,6 +28,17 @@ impl App {
     }
 
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        let effects = self.handle(msg);
+        // A write on its way: the feed's news of its topics waits for its answer.
+        for effect in &effects {
+            if let Effect::Write { write, .. } = effect {
+                self.echoes.sending(&write.echoes(), write.creates_topic());
+            }
+        }
+        effects
+    }
+
+    fn handle(&mut self, msg: Msg) -> Vec<Effect> {
         self.dirty = true;
         match msg {
             Msg::Term(Event::Key(key)) if key.kind != KeyEventKind::Release => self.on_key(key),
@@ -94,7 +105,15 @@ impl App {
                 audit_error,
             } => {
                 self.finish_op(op);
-                let effects = landing.apply(self);
+                let (echoes, creates, ok) = (
+                    landing.echoes.clone(),
+                    landing.creates_topic,
+                    landing.outcome.is_ok(),
+                );
+                // The answer first (it may name a topic it made), then the held news.
+                let mut effects = landing.apply(self);
+                let released = self.echoes.landed(&echoes, creates, ok, Instant::now());
+                effects.extend(self.on_live(released));
                 if let Some(e) = audit_error {
                     self.set_status(
                         format!("the audit log could not record this action: {e}"),

@@ -95,16 +95,59 @@ pub(super) struct Feed {
     client_id: String,
     positions: BTreeMap<String, i64>,
     seq: u64,
+    /// The account's own username (when the key names it) and id (once seen entering), so
+    /// its own comings and goings on a reply channel cost no lookup.
+    me: Option<String>,
+    my_id: Option<i64>,
+    /// The signed-in account once `whoami` has answered (its id, when the channel's own
+    /// entering message came before the feed listened).
+    account: Arc<std::sync::Mutex<Option<crate::domain::Account>>>,
 }
 
 impl Feed {
-    pub(super) fn new(client: Arc<Client>, client_id: &str) -> Feed {
+    pub(super) fn new(
+        client: Arc<Client>,
+        client_id: &str,
+        me: Option<String>,
+        account: Arc<std::sync::Mutex<Option<crate::domain::Account>>>,
+    ) -> Feed {
         Feed {
             client,
             client_id: client_id.to_string(),
             positions: BTreeMap::new(),
             seq: 0,
+            me,
+            my_id: None,
+            account,
         }
+    }
+
+    /// Whether a presence change concerns anyone but the account itself.
+    fn others_moved(
+        &mut self,
+        entering: &[(Option<i64>, Option<String>)],
+        leaving: &[u64],
+    ) -> bool {
+        if self.my_id.is_none() {
+            if let Ok(account) = self.account.lock() {
+                if let Some(a) = account.as_ref() {
+                    self.my_id = a.id.as_str().parse().ok();
+                    self.me = self.me.take().or_else(|| Some(a.username.clone()));
+                }
+            }
+        }
+        let Some(me) = self.me.as_deref() else {
+            return true;
+        };
+        let mut others = false;
+        for (id, username) in entering {
+            if username.as_deref() == Some(me) {
+                self.my_id = self.my_id.or(*id);
+            } else {
+                others = true;
+            }
+        }
+        others || leaving.iter().any(|id| Some(*id as i64) != self.my_id)
     }
 }
 
@@ -141,7 +184,15 @@ impl LiveFeed for Feed {
         for item in batch.items {
             match item {
                 BusItem::Event(e) => events.push(e),
-                BusItem::Presence(topic) => {
+                BusItem::Presence {
+                    topic,
+                    entering,
+                    leaving,
+                } => {
+                    // The console knows it is writing (or stopped): nothing to ask.
+                    if !self.others_moved(&entering, &leaving) {
+                        continue;
+                    }
                     if !asked.insert(topic.clone()) {
                         continue;
                     }
@@ -285,8 +336,45 @@ mod tests {
                     post_number: Some(4),
                     reason: "created".into()
                 }),
-                BusItem::Presence(TopicId::from(42)),
+                BusItem::Presence {
+                    topic: TopicId::from(42),
+                    entering: vec![],
+                    leaving: vec![3],
+                },
             ]
+        );
+    }
+
+    #[test]
+    fn the_accounts_own_presence_needs_no_lookup() {
+        let opts = super::super::DiscourseOptions::new(
+            "http://127.0.0.1:9",
+            super::super::Credentials::ApiKey {
+                key: "k".into(),
+                username: "mod_anna".into(),
+            },
+        );
+        let client = Arc::new(
+            Client::new(
+                &opts,
+                Arc::new(crate::backend::governor::Governor::new(opts.limits.clone())),
+            )
+            .unwrap(),
+        );
+        let none = Arc::new(std::sync::Mutex::new(None));
+        let mut feed = Feed::new(client, "c", Some("mod_anna".into()), none.clone());
+        let me = vec![(Some(2), Some("mod_anna".into()))];
+        assert!(!feed.others_moved(&me, &[]), "entering myself");
+        assert!(
+            !feed.others_moved(&[], &[2]),
+            "leaving myself, my id learnt"
+        );
+        assert!(feed.others_moved(&[(Some(5), Some("leader_luca".into()))], &[]));
+        assert!(feed.others_moved(&[], &[5]));
+        let mut anonymous = Feed::new(feed.client.clone(), "c", None, none);
+        assert!(
+            anonymous.others_moved(&me, &[]),
+            "without a name, always look"
         );
     }
 

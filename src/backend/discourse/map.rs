@@ -792,8 +792,13 @@ pub fn bus_channels(watch: &[TopicId]) -> Vec<String> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BusItem {
     Event(LiveEvent),
-    /// Someone started or stopped writing a reply in the topic: ask who is there now.
-    Presence(TopicId),
+    /// Someone started or stopped writing a reply in the topic: who came (id, username) and
+    /// who left (ids). Who is there now is asked unless only the account itself moved.
+    Presence {
+        topic: TopicId,
+        entering: Vec<(Option<i64>, Option<String>)>,
+        leaving: Vec<u64>,
+    },
 }
 
 /// A poll reply, read.
@@ -880,9 +885,16 @@ fn bus_item(channel: &str, data: Value) -> std::result::Result<Option<BusItem>, 
             rest.parse::<u64>()
                 .map_err(|_| "no topic id in the channel")?,
         );
-        // Read for its shape only: the full list comes from `/presence/get`.
-        let _: PresenceBusData = serde_json::from_value(data).map_err(|_| "unreadable data")?;
-        return Ok(Some(BusItem::Presence(topic)));
+        let d: PresenceBusData = serde_json::from_value(data).map_err(|_| "unreadable data")?;
+        return Ok(Some(BusItem::Presence {
+            topic,
+            entering: d
+                .entering_users
+                .into_iter()
+                .map(|u| (u.id, u.username))
+                .collect(),
+            leaving: d.leaving_user_ids,
+        }));
     }
     if let Some(rest) = channel.strip_prefix("/topic/") {
         let topic_id = TopicId::from(

@@ -125,8 +125,12 @@ pub struct Discourse {
     site: SiteInfo,
     /// `Api-Username` of an admin key; user API keys learn it from `whoami`.
     api_username: Option<String>,
-    account: Mutex<Option<Account>>,
+    /// Shared with the live feed, which needs the account's id.
+    account: Arc<Mutex<Option<Account>>>,
     user_ids: Mutex<HashMap<String, UserId>>,
+    /// Member fetches in flight: the board's parts load together and several need the member
+    /// (its id), so they share one `/u/{name}.json` instead of each asking.
+    member_loads: Mutex<HashMap<String, Arc<tokio::sync::OnceCell<Member>>>>,
     /// `/site.json`'s flag types, read once (they change with the site's settings only).
     flag_types: Mutex<Option<Vec<FlagType>>>,
 }
@@ -288,8 +292,9 @@ impl Discourse {
             site: site_info(&base, title),
             client: Arc::new(client),
             api_username,
-            account: Mutex::new(None),
+            account: Arc::new(Mutex::new(None)),
             user_ids: Mutex::new(HashMap::new()),
+            member_loads: Mutex::new(HashMap::new()),
             flag_types: Mutex::new(None),
         })
     }
@@ -311,6 +316,24 @@ impl Discourse {
     }
 
     async fn member(&self, username: &str) -> Result<Member> {
+        let key = username.to_lowercase();
+        let cell = lock(&self.member_loads)
+            .entry(key.clone())
+            .or_default()
+            .clone();
+        let result = cell
+            .get_or_try_init(|| self.fetch_member(username))
+            .await
+            .cloned();
+        // Done: whoever asks next (a refresh) asks the site again.
+        let mut loads = lock(&self.member_loads);
+        if loads.get(&key).is_some_and(|c| Arc::ptr_eq(c, &cell)) {
+            loads.remove(&key);
+        }
+        result
+    }
+
+    async fn fetch_member(&self, username: &str) -> Result<Member> {
         let body = self
             .client
             .get(&format!("/u/{}.json", seg(username)), &[])
@@ -537,6 +560,15 @@ impl Backend for Discourse {
             topic.posts.extend(rest);
             map::order_posts(&mut topic.posts, &stream);
         }
+        // The authors' ids, so a board opened from this thread needs no lookup for them.
+        let mut ids = lock(&self.user_ids);
+        for p in &topic.posts {
+            if let Some(id) = &p.author.id {
+                ids.entry(p.author.username.to_lowercase())
+                    .or_insert_with(|| id.clone());
+            }
+        }
+        drop(ids);
         Ok(topic)
     }
 
@@ -724,7 +756,12 @@ impl Backend for Discourse {
     }
 
     fn live_feed(&self, client_id: &str) -> Option<Box<dyn LiveFeed>> {
-        Some(Box::new(live::Feed::new(self.client.clone(), client_id)))
+        Some(Box::new(live::Feed::new(
+            self.client.clone(),
+            client_id,
+            self.api_username.clone(),
+            self.account.clone(),
+        )))
     }
 
     async fn replying(&self, topic: &TopicId) -> Result<Vec<String>> {
