@@ -25,6 +25,9 @@ pub struct EditPost {
     pub author: String,
     #[serde(skip)]
     pub topic_title: String,
+    /// The post's topic, when known (its feed echo is the console's own edit).
+    #[serde(skip)]
+    pub topic_id: Option<TopicId>,
 }
 
 impl EditPost {
@@ -40,6 +43,7 @@ impl EditPost {
             post_number: 0,
             author: String::new(),
             topic_title: String::new(),
+            topic_id: None,
         }
     }
 
@@ -50,6 +54,7 @@ impl EditPost {
             post_number: post.post_number,
             author: post.author.username.clone(),
             topic_title: topic_title.to_string(),
+            topic_id: Some(post.topic_id.clone()),
             ..EditPost::new(post.id.clone(), raw, reason)
         }
     }
@@ -142,6 +147,211 @@ impl Write for EditPost {
             "edited post {} (#{} in topic {})",
             post.id, post.post_number, post.topic_id
         )
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The console: `e` on a post of the thread opens its text in the composer; the send key asks
+// for the edit reason, then confirms with how much changes.
+
+use std::sync::Arc;
+
+use super::write::Lands;
+use crate::tui::composer::{Composer, EditTarget};
+use crate::tui::overlay::{ConfirmNext, Overlay, Prompt, PromptNext};
+use crate::tui::{App, Effect, Level, Pane};
+
+type Effects = Vec<Effect>;
+
+pub fn start(app: &mut App, _: Option<String>) -> Effects {
+    if let Some(why) = app.site.features.edit_posts.reason() {
+        app.set_status(format!("editing posts: {why}"), Level::Warning);
+        return Vec::new();
+    }
+    if app.composer.is_some() {
+        app.set_status(
+            "the composer is open: send or close it first (a reply's draft is kept)",
+            Level::Info,
+        );
+        return Vec::new();
+    }
+    let Some(post) = app.selected_post().cloned() else {
+        app.set_status("select a post in the thread to edit it", Level::Info);
+        return Vec::new();
+    };
+    let staff = app.account.as_ref().is_some_and(|a| a.role.is_staff());
+    if !staff && post.author.username != app.me() {
+        app.set_status(
+            "editing others' posts needs staff rights on this site",
+            Level::Warning,
+        );
+        return Vec::new();
+    }
+    app.set_status(
+        format!("loading the text of post #{}…", post.post_number),
+        Level::Info,
+    );
+    vec![Effect::LoadPostSource(post.id)]
+}
+
+/// The post's text arrived: the composer opens on it, in edit mode.
+pub fn on_source(app: &mut App, post_id: PostId, result: Result<String>) -> Effects {
+    let raw = match result {
+        Ok(raw) => raw,
+        Err(e) => {
+            app.set_status(
+                format!("cannot edit: {}", App::describe_error(&e)),
+                Level::Error,
+            );
+            return Vec::new();
+        }
+    };
+    if app.composer.is_some() {
+        return Vec::new(); // a reply was opened meanwhile: it keeps the composer
+    }
+    let Some(thread) = app.thread.as_ref() else {
+        return Vec::new();
+    };
+    let Some(post) = thread
+        .topic
+        .as_ref()
+        .and_then(|t| t.posts.iter().find(|p| p.id == post_id))
+        .cloned()
+    else {
+        return Vec::new(); // the thread changed meanwhile
+    };
+    let mut composer = Composer::new(
+        thread.topic_id.clone(),
+        thread.title.clone(),
+        None,
+        &raw,
+        0,
+        app.site.min_reply_chars,
+    );
+    composer.editing = Some(EditTarget { post, before: raw });
+    app.composer = Some(composer);
+    app.focus = Pane::Composer;
+    let send = app
+        .config
+        .keymap
+        .keys_for(crate::config::Mode::Composer, "send_reply")
+        .unwrap_or_else(|| ":send_reply".into());
+    app.set_status(
+        format!("editing the post: {send} saves the edit (asks for a reason), Esc discards it"),
+        Level::Info,
+    );
+    app.rerender_thread();
+    Vec::new()
+}
+
+/// The send key in an editing composer: the reason first.
+pub fn send(app: &mut App) -> Effects {
+    let Some(composer) = app.composer.as_ref() else {
+        return Vec::new();
+    };
+    if composer.sending.is_some() {
+        app.set_status("already saving…", Level::Info);
+        return Vec::new();
+    }
+    if composer.text().trim().is_empty() {
+        app.set_status("the post cannot be empty", Level::Warning);
+        return Vec::new();
+    }
+    app.overlay = Some(Overlay::Prompt(Prompt {
+        title: "Edit reason".into(),
+        input: String::new(),
+        hint: "shown in the post's revision history (may be empty)".into(),
+        next: Box::new(AskReason),
+    }));
+    Vec::new()
+}
+
+#[derive(Debug)]
+struct AskReason;
+
+impl PromptNext for AskReason {
+    fn answered(self: Box<Self>, app: &mut App, reason: String) -> Effects {
+        let Some(composer) = app.composer.as_ref() else {
+            return Vec::new();
+        };
+        let Some(target) = composer.editing.as_ref() else {
+            return Vec::new();
+        };
+        let mut write = EditPost::of(
+            &target.post,
+            &composer.topic_title,
+            composer.text(),
+            Some(reason),
+        );
+        write.before = Some(target.before.clone());
+        app.overlay = Some(Overlay::Confirm {
+            preview: write.preview(),
+            next: Box::new(Confirmed(write)),
+        });
+        Vec::new()
+    }
+}
+
+#[derive(Debug)]
+struct Confirmed(EditPost);
+
+impl ConfirmNext for Confirmed {
+    fn confirmed(self: Box<Self>, app: &mut App) -> Effects {
+        let op = app.start_op(Lands::pending(&self.0));
+        if let Some(c) = app.composer.as_mut() {
+            c.sending = Some(op);
+        }
+        vec![Effect::Write {
+            op,
+            write: Arc::new(self.0),
+        }]
+    }
+}
+
+impl Lands for EditPost {
+    fn pending(&self) -> String {
+        format!("saving the edit of post #{}", self.post_number)
+    }
+
+    fn echoes(&self) -> Vec<TopicId> {
+        self.topic_id.clone().into_iter().collect()
+    }
+
+    fn landed(&self, app: &mut App, post: Post) -> Effects {
+        // The answer is the post as it is now: it takes the old one's place.
+        if let Some(thread) = app.thread.as_mut() {
+            if let Some(topic) = thread.topic.as_mut() {
+                if let Some(old) = topic.posts.iter_mut().find(|p| p.id == post.id) {
+                    *old = post;
+                }
+            }
+        }
+        if app
+            .composer
+            .as_ref()
+            .and_then(|c| c.editing.as_ref())
+            .is_some_and(|t| t.post.id == self.post_id)
+        {
+            app.composer = None;
+            app.focus = Pane::Thread;
+        }
+        app.toast(format!("edited post #{}", self.post_number), Level::Success);
+        app.rerender_thread();
+        Vec::new()
+    }
+
+    fn failed(&self, app: &mut App, error: BackendError) -> Effects {
+        if let Some(c) = app.composer.as_mut() {
+            c.sending = None;
+        }
+        app.set_status(
+            format!(
+                "post not edited, the text stays in the composer: {}",
+                App::describe_error(&error)
+            ),
+            Level::Error,
+        );
+        Vec::new()
     }
 }
 

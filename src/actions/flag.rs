@@ -142,6 +142,210 @@ impl Write for FlagPost {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// The console: `!` on a post of the thread. The flag types are read once (one request, the
+// first time), then a picker, a message where the type needs one, and the confirmation.
+
+use std::sync::Arc;
+
+use super::write::Lands;
+use crate::tui::overlay::{
+    ConfirmNext, Overlay, PickItem, PickNext, PickValue, Prompt, PromptNext,
+};
+use crate::tui::{App, Effect, Level};
+
+type Effects = Vec<Effect>;
+
+pub fn start(app: &mut App, _: Option<String>) -> Effects {
+    if let Some(why) = app.site.features.flag.reason() {
+        app.set_status(format!("flagging: {why}"), Level::Warning);
+        return Vec::new();
+    }
+    let Some(post) = app.selected_post().cloned() else {
+        app.set_status("select a post in the thread to flag it", Level::Info);
+        return Vec::new();
+    };
+    if post.author.username == app.me() {
+        app.set_status("this is your own post: it cannot be flagged", Level::Info);
+        return Vec::new();
+    }
+    match app.flag_types.clone() {
+        Some(types) => pick(app, post, types),
+        None => {
+            app.flag_for = Some(post.id);
+            app.set_status("loading the site's flag types…", Level::Info);
+            vec![Effect::LoadFlagTypes]
+        }
+    }
+}
+
+/// The flag types arrived: the picker opens for the post `!` was pressed on, if it is still
+/// the selected one.
+pub fn on_types(app: &mut App, result: Result<Vec<FlagType>>) -> Effects {
+    let wanted = app.flag_for.take();
+    match result {
+        Ok(types) => {
+            app.flag_types = Some(types.clone());
+            let post = app
+                .selected_post()
+                .filter(|p| Some(&p.id) == wanted.as_ref())
+                .cloned();
+            if let Some(post) = post {
+                return pick(app, post, types);
+            }
+        }
+        Err(e) => app.set_status(
+            format!("flag types not loaded: {}", App::describe_error(&e)),
+            Level::Error,
+        ),
+    }
+    Vec::new()
+}
+
+fn pick(app: &mut App, post: Post, types: Vec<FlagType>) -> Effects {
+    if types.is_empty() {
+        app.set_status("this site offers no flag types for posts", Level::Info);
+        return Vec::new();
+    }
+    let items = types
+        .iter()
+        .map(|t| {
+            let detail = t
+                .description
+                .as_deref()
+                .map(|d| excerpt(d, 60))
+                .unwrap_or_else(|| sanitize_line(&t.name));
+            // Discourse words one type with a template: "Send @{{username}} a message".
+            let label = t.label.replace("{{username}}", &post.author.username);
+            PickItem::new(
+                sanitize_line(&label),
+                detail,
+                PickValue::FlagType(t.id.clone()),
+            )
+        })
+        .collect();
+    let topic_title = app
+        .thread
+        .as_ref()
+        .map(|t| t.title.clone())
+        .unwrap_or_default();
+    app.open_picker(
+        &format!(
+            "Flag post #{} by {}",
+            post.post_number,
+            sanitize_line(&post.author.username)
+        ),
+        items,
+        Box::new(PickFlag {
+            post,
+            topic_title,
+            types,
+        }),
+    );
+    Vec::new()
+}
+
+#[derive(Debug)]
+struct PickFlag {
+    post: Post,
+    topic_title: String,
+    types: Vec<FlagType>,
+}
+
+impl PickNext for PickFlag {
+    fn picked(self: Box<Self>, app: &mut App, value: PickValue) -> Effects {
+        let PickValue::FlagType(id) = value else {
+            return Vec::new();
+        };
+        let Some(flag) = self.types.into_iter().find(|t| t.id == id) else {
+            return Vec::new();
+        };
+        if flag.needs_message {
+            app.overlay = Some(Overlay::Prompt(Prompt {
+                title: format!("{}: a message for the staff", sanitize_line(&flag.label)),
+                input: String::new(),
+                hint: "this flag type needs a message".into(),
+                next: Box::new(AskMessage {
+                    post: self.post,
+                    topic_title: self.topic_title,
+                    flag,
+                }),
+            }));
+            return Vec::new();
+        }
+        confirm(app, FlagPost::on(&self.post, &self.topic_title, flag, None))
+    }
+}
+
+#[derive(Debug)]
+struct AskMessage {
+    post: Post,
+    topic_title: String,
+    flag: FlagType,
+}
+
+impl PromptNext for AskMessage {
+    fn answered(self: Box<Self>, app: &mut App, text: String) -> Effects {
+        let write = FlagPost::on(&self.post, &self.topic_title, self.flag, Some(text));
+        confirm(app, write)
+    }
+}
+
+fn confirm(app: &mut App, write: FlagPost) -> Effects {
+    if let Err(e) = write.check() {
+        app.set_status(App::describe_error(&e), Level::Warning);
+        return Vec::new();
+    }
+    app.overlay = Some(Overlay::Confirm {
+        preview: write.preview(),
+        next: Box::new(Confirmed(write)),
+    });
+    Vec::new()
+}
+
+#[derive(Debug)]
+struct Confirmed(FlagPost);
+
+impl ConfirmNext for Confirmed {
+    fn confirmed(self: Box<Self>, app: &mut App) -> Effects {
+        let op = app.start_op(Lands::pending(&self.0));
+        vec![Effect::Write {
+            op,
+            write: Arc::new(self.0),
+        }]
+    }
+}
+
+impl Lands for FlagPost {
+    fn pending(&self) -> String {
+        format!("flagging post #{}", self.post_number)
+    }
+
+    fn landed(&self, app: &mut App, _: Flagged) -> Effects {
+        // The flag made (or joined) a review item: the review view is out of date.
+        for view in app.views.iter_mut().filter(|v| v.review.is_some()) {
+            view.stale = true;
+        }
+        app.toast(
+            format!(
+                "flagged post #{} as {}: it waits in the review queue",
+                self.post_number,
+                sanitize_line(&self.flag.label)
+            ),
+            Level::Success,
+        );
+        Vec::new()
+    }
+
+    fn failed(&self, app: &mut App, error: BackendError) -> Effects {
+        app.set_status(
+            format!("post not flagged: {}", App::describe_error(&error)),
+            Level::Error,
+        );
+        Vec::new()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

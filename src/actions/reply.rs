@@ -338,6 +338,10 @@ pub fn close_composer(app: &mut App, keep_draft: bool) -> Effects {
         return Vec::new();
     }
     let mut effects = Vec::new();
+    if app.composer.as_ref().is_some_and(|c| c.editing.is_some()) {
+        app.composer = None;
+        app.set_status("edit discarded: the post is unchanged", Level::Info);
+    }
     if let Some(composer) = app.composer.take() {
         let empty = composer.text().trim().is_empty();
         if keep_draft && !empty {
@@ -418,6 +422,9 @@ pub fn editor_done(app: &mut App, result: std::result::Result<String, String>) -
 // ---- sending --------------------------------------------------------------------------------
 
 pub fn send(app: &mut App, _: Option<String>) -> Effects {
+    if app.composer.as_ref().is_some_and(|c| c.editing.is_some()) {
+        return super::edit::send(app);
+    }
     let Some(composer) = app.composer.as_ref() else {
         app.set_status("nothing to send: open the composer with r", Level::Info);
         return Vec::new();

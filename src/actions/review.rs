@@ -448,8 +448,9 @@ impl Write for BulkPerform {
         }
         Preview {
             title: format!(
-                "Review {} items: {}",
+                "Review {} item{}: {}",
                 self.items.len(),
+                if self.items.len() == 1 { "" } else { "s" },
                 sanitize_line(&self.label)
             ),
             lines,

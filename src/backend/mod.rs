@@ -239,6 +239,12 @@ pub trait Backend: Send + Sync {
         Err(unsupported(&self.site().features.flag))
     }
 
+    /// A post's text as written (what an edit starts from; topic reads carry only HTML).
+    async fn post_source(&self, post: &PostId) -> Result<String> {
+        let _ = post;
+        Err(unsupported(&self.site().features.edit_posts))
+    }
+
     /// Replaces a post's text (staff, or the author where the site allows), with the reason
     /// shown in its revision history. Returns the post as it is now.
     async fn edit_post(&self, post: &PostId, raw: &str, reason: Option<&str>) -> Result<Post> {

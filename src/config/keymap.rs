@@ -39,16 +39,19 @@ pub enum Mode {
     Queue,
     Thread,
     Profile,
+    /// The queue pane showing the review queue.
+    Review,
     Composer,
     Dialog,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 6] = [
+    pub const ALL: [Mode; 7] = [
         Mode::Global,
         Mode::Queue,
         Mode::Thread,
         Mode::Profile,
+        Mode::Review,
         Mode::Composer,
         Mode::Dialog,
     ];
@@ -60,6 +63,7 @@ impl Mode {
             Mode::Queue => "queue",
             Mode::Thread => "thread",
             Mode::Profile => "profile",
+            Mode::Review => "review",
             Mode::Composer => "composer",
             Mode::Dialog => "dialog",
         }
@@ -75,7 +79,10 @@ impl Mode {
 
     /// Whether unbound keys in this mode fall back to the global layer.
     pub fn falls_back_to_global(self) -> bool {
-        matches!(self, Mode::Queue | Mode::Thread | Mode::Profile)
+        matches!(
+            self,
+            Mode::Queue | Mode::Thread | Mode::Profile | Mode::Review
+        )
     }
 }
 
@@ -116,9 +123,9 @@ struct Entry {
 #[derive(Debug, Clone)]
 pub struct Keymap {
     name: String,
-    layers: [BTreeMap<String, Entry>; 6],
+    layers: [BTreeMap<String, Entry>; 7],
     /// Global keys unbound in a mode (`"j" = "none"` in `[queue]`): no fallback for them.
-    blocked: [Vec<Vec<KeyEvent>>; 6],
+    blocked: [Vec<Vec<KeyEvent>>; 7],
 }
 
 // --- file format ---
@@ -131,6 +138,7 @@ struct RawKeymap {
     queue: Option<Section>,
     thread: Option<Section>,
     profile: Option<Section>,
+    review: Option<Section>,
     composer: Option<Section>,
     dialog: Option<Section>,
 }
@@ -184,12 +192,13 @@ impl<'de> Deserialize<'de> for RawBinding {
 }
 
 impl RawKeymap {
-    fn sections(self) -> [(Mode, Option<Section>); 6] {
+    fn sections(self) -> [(Mode, Option<Section>); 7] {
         [
             (Mode::Global, self.global),
             (Mode::Queue, self.queue),
             (Mode::Thread, self.thread),
             (Mode::Profile, self.profile),
+            (Mode::Review, self.review),
             (Mode::Composer, self.composer),
             (Mode::Dialog, self.dialog),
         ]
@@ -593,6 +602,8 @@ impl Keymap {
             .filter(|b| b.action.name() == action || b.action.to_string() == action)
             .min_by_key(|b| {
                 (
+                    // "review_perform" is the binding without an argument, when there is one.
+                    b.action.to_string() != action,
                     !own.contains_key(&b.keys_text),
                     b.keys.iter().any(|k| !matches!(k.code, KeyCode::Char(_))),
                     b.keys.len(),
@@ -886,6 +897,7 @@ mod tests {
             Mode::Queue,
             Mode::Thread,
             Mode::Profile,
+            Mode::Review,
             Mode::Composer,
             Mode::Dialog,
         ];

@@ -68,6 +68,8 @@ pub struct ThreadState {
     pub rendered: RenderedThread,
     /// Which link of the selected post `next_link` showed last.
     pub link_cursor: usize,
+    /// The post to select once the topic has loaded (opened from a review item).
+    pub focus_post: Option<PostId>,
 }
 
 #[derive(Debug, Clone)]
@@ -192,6 +194,10 @@ pub struct App {
     pub categories: HashMap<CategoryId, Category>,
     /// The badge catalogue, once loaded.
     pub badges: Option<Vec<Badge>>,
+    /// The site's flag types, read the first time a post is flagged.
+    pub flag_types: Option<Vec<FlagType>>,
+    /// The post `!` was pressed on while the flag types load.
+    pub flag_for: Option<PostId>,
     /// Most recently used first.
     pub recent_badges: Vec<BadgeId>,
     pub recent_categories: Vec<CategoryId>,
@@ -265,6 +271,8 @@ impl App {
                 )
             })
             .collect();
+        // The review queue is the fifth built-in view (`5`).
+        views.push(ViewTab::for_review(super::review::REVIEW_TAB));
         // Built-in views are always there; config adds its own (one named like a built-in
         // view is that view, already present).
         let builtin_names: Vec<&str> = QueueView::BUILT_IN.iter().map(|v| v.name()).collect();
@@ -306,6 +314,8 @@ impl App {
             account: None,
             categories: HashMap::new(),
             badges: None,
+            flag_types: None,
+            flag_for: None,
             recent_badges: Vec::new(),
             recent_categories: Vec::new(),
             views,
@@ -397,6 +407,7 @@ impl App {
     /// The keymap mode of the focused pane (ignoring overlays).
     pub fn pane_mode(&self) -> Mode {
         match self.focus {
+            Pane::Queue if self.view().review.is_some() => Mode::Review,
             Pane::Queue => Mode::Queue,
             Pane::Thread => Mode::Thread,
             Pane::Profile => Mode::Profile,

@@ -29,6 +29,17 @@ pub struct Composer {
     pub draft_due: Option<Instant>,
     /// The shortest reply the site accepts, in characters.
     pub min_chars: usize,
+    /// Set when the composer edits a post instead of writing a reply: the text replaces the
+    /// post's, and it is never saved as a reply draft.
+    pub editing: Option<EditTarget>,
+}
+
+/// The post an editing composer changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EditTarget {
+    pub post: crate::domain::Post,
+    /// The text as it was when the edit began.
+    pub before: String,
 }
 
 impl std::fmt::Debug for Composer {
@@ -70,6 +81,7 @@ impl Composer {
             checking_sent: false,
             draft_due: None,
             min_chars,
+            editing: None,
         }
     }
 
@@ -100,6 +112,9 @@ impl Composer {
 
     /// The text changed: the draft is due on disk shortly.
     pub fn touched(&mut self) {
+        if self.editing.is_some() {
+            return; // an edit is not a reply: no draft of it goes to disk
+        }
         self.draft_due = Some(Instant::now() + DRAFT_DEBOUNCE);
     }
 

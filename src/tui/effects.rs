@@ -106,6 +106,25 @@ impl Runner {
                     result,
                 }
             }),
+            Effect::LoadReview {
+                view,
+                generation,
+                query,
+            } => self.spawn(false, async move {
+                let result = bounded(backend.review_queue(&query)).await;
+                Msg::ReviewPage {
+                    view,
+                    generation,
+                    result,
+                }
+            }),
+            Effect::LoadFlagTypes => self.spawn(false, async move {
+                Msg::FlagTypes(bounded(backend.flag_types()).await)
+            }),
+            Effect::LoadPostSource(post_id) => self.spawn(false, async move {
+                let result = bounded(backend.post_source(&post_id)).await;
+                Msg::PostSource { post_id, result }
+            }),
             Effect::CheckBeforeSend(topic_id) => self.spawn(false, async move {
                 let (topic, replying) = tokio::join!(
                     bounded(backend.topic(&topic_id)),

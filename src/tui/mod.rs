@@ -14,6 +14,7 @@ pub(crate) mod nav;
 pub mod overlay;
 mod profile;
 mod queue;
+pub mod review;
 mod scroll;
 mod terminal;
 mod thread;

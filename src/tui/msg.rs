@@ -59,6 +59,18 @@ pub enum Msg {
         generation: u64,
         result: Result<SearchResults>,
     },
+    /// A page of the review queue.
+    ReviewPage {
+        view: usize,
+        generation: u64,
+        result: Result<ReviewPage>,
+    },
+    FlagTypes(Result<Vec<FlagType>>),
+    /// A post's text as written, for an edit.
+    PostSource {
+        post_id: PostId,
+        result: Result<String>,
+    },
     /// A write came back.
     Landed {
         op: OpId,
@@ -124,6 +136,15 @@ pub enum Effect {
         generation: u64,
         query: SearchQuery,
     },
+    /// A page of the review queue.
+    LoadReview {
+        view: usize,
+        generation: u64,
+        query: ReviewQuery,
+    },
+    LoadFlagTypes,
+    /// A post's text as written (an edit starts from it).
+    LoadPostSource(PostId),
     /// Look at the topic once more before sending (the stale-reply guard, without a feed).
     CheckBeforeSend(TopicId),
     /// Is this reply already on the server (the send journal)?
@@ -154,6 +175,7 @@ impl PartialEq for Effect {
             (LoadAccount, LoadAccount)
             | (LoadCategories, LoadCategories)
             | (LoadBadges, LoadBadges)
+            | (LoadFlagTypes, LoadFlagTypes)
             | (Quit, Quit) => true,
             (
                 LoadTopics {
@@ -205,6 +227,19 @@ impl PartialEq for Effect {
                     query: f,
                 },
             ) => a == d && b == e && c == f,
+            (
+                LoadReview {
+                    view: a,
+                    generation: b,
+                    query: c,
+                },
+                LoadReview {
+                    view: d,
+                    generation: e,
+                    query: f,
+                },
+            ) => a == d && b == e && c == f,
+            (LoadPostSource(a), LoadPostSource(b)) => a == b,
             (CheckBeforeSend(a), CheckBeforeSend(b)) => a == b,
             (
                 CheckSent {

@@ -270,6 +270,7 @@ pub fn open(app: &mut App, _: Option<String>) -> Effects {
         return confirm(app, None);
     }
     match app.focus {
+        Pane::Queue if app.review().is_some() => app.open_review_item(),
         Pane::Queue => {
             let Some(topic) = app.selected_topic() else {
                 return none();

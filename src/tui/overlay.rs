@@ -41,6 +41,10 @@ pub enum PickValue {
     NewTopic(String),
     Badge(BadgeId),
     Draft(TopicId),
+    /// A review action's id.
+    ReviewAction(String),
+    /// A flag type's id.
+    FlagType(String),
 }
 
 /// What a picker's choice is for.

@@ -25,6 +25,9 @@ impl App {
         let Some(view) = self.views.get(index) else {
             return false;
         };
+        if view.review.is_some() {
+            return false; // the review view lists review items, not topics
+        }
         if !view.query.admits(t) {
             return false;
         }
@@ -49,6 +52,9 @@ impl App {
         view.loading = Some(Loading::First);
         view.error = None;
         view.stale = false;
+        if view.review.is_some() {
+            return self.load_review(index, false);
+        }
         if view.search.is_some() {
             return crate::actions::search::load(view, index, false);
         }
@@ -65,6 +71,9 @@ impl App {
     /// Loads the next page when the selection nears the end of what is loaded. With a filter
     /// the server is asked instead (see [`App::ask_server_for_filter`]).
     pub(super) fn maybe_load_more(&mut self) -> Vec<Effect> {
+        if self.review().is_some() {
+            return self.maybe_load_more_review();
+        }
         if !self.filter.is_empty() {
             return Vec::new();
         }
@@ -479,6 +488,9 @@ impl App {
 
     /// Moves the queue's selection and loads more when it nears the end.
     pub(super) fn move_queue(&mut self, delta: isize) -> Vec<Effect> {
+        if self.review().is_some() {
+            return self.move_review(delta);
+        }
         let rows = self.queue_rows();
         self.view_mut().move_selection(delta, rows);
         self.maybe_load_more()

@@ -24,6 +24,7 @@ impl App {
                 marked: Default::default(),
                 rendered: RenderedThread::default(),
                 link_cursor: 0,
+                focus_post: None,
             });
         } else if let Some(thread) = self.thread.as_mut() {
             if thread.loading {
@@ -53,6 +54,8 @@ impl App {
                     .and_then(|t| t.posts.get(thread.selected))
                     .map(|p| p.id.clone());
                 thread.title = topic.summary.title.clone();
+                // A post asked for (a review item's) wins over the selection kept.
+                let selected_id = thread.focus_post.take().or(selected_id);
                 if let Some(i) =
                     selected_id.and_then(|sid| topic.posts.iter().position(|p| p.id == sid))
                 {

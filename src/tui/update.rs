@@ -99,6 +99,15 @@ impl App {
                 generation,
                 result,
             } => crate::actions::search::on_results(self, view, generation, result),
+            Msg::ReviewPage {
+                view,
+                generation,
+                result,
+            } => self.on_review_page(view, generation, result),
+            Msg::FlagTypes(result) => crate::actions::flag::on_types(self, result),
+            Msg::PostSource { post_id, result } => {
+                crate::actions::edit::on_source(self, post_id, result)
+            }
             Msg::Landed {
                 op,
                 landing,

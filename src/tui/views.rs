@@ -65,6 +65,8 @@ pub struct ViewTab {
     pub query: QueueQuery,
     /// A search view lists what this search finds, in the server's order.
     pub search: Option<crate::backend::SearchQuery>,
+    /// The review view lists review items instead of topics.
+    pub review: Option<super::review::ReviewList>,
     topics: Vec<TopicSummary>,
     by_id: HashMap<TopicId, usize>,
     order: Vec<usize>,
@@ -99,6 +101,7 @@ impl ViewTab {
             name: name.to_string(),
             query,
             search: None,
+            review: None,
             topics: Vec::new(),
             by_id: HashMap::new(),
             order: Vec::new(),
@@ -117,6 +120,13 @@ impl ViewTab {
             selected: 0,
             offset: 0,
         }
+    }
+
+    /// The review queue (its items are not topics: see `tui::review`).
+    pub fn for_review(name: &str) -> ViewTab {
+        let mut tab = ViewTab::new(name, QueueQuery::default());
+        tab.review = Some(super::review::ReviewList::default());
+        tab
     }
 
     /// A view of search results (kept in the server's order).

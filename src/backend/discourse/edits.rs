@@ -35,6 +35,20 @@ pub(super) fn decode_edited(body: &[u8], post: &PostId) -> Result<Post> {
     Ok(p)
 }
 
+/// `GET /posts/{id}.json`: the post with its `raw`.
+pub(super) async fn source(client: &Client, post: &PostId) -> Result<String> {
+    let body = client
+        .get(&format!("/posts/{}.json", seg(post.as_str())), &[])
+        .await?;
+    let value: serde_json::Value = parse(&body, "post")?;
+    match value.get("raw").and_then(|r| r.as_str()) {
+        Some(raw) => Ok(raw.to_string()),
+        None => Err(BackendError::Malformed(format!(
+            "post {post}: the answer has no raw text"
+        ))),
+    }
+}
+
 pub(super) async fn edit(
     client: &Client,
     post: &PostId,

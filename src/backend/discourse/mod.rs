@@ -802,6 +802,10 @@ impl Backend for Discourse {
         flags::flag(&self.client, post, flag, message).await
     }
 
+    async fn post_source(&self, post: &PostId) -> Result<String> {
+        edits::source(&self.client, post).await
+    }
+
     async fn edit_post(&self, post: &PostId, raw: &str, reason: Option<&str>) -> Result<Post> {
         edits::edit(&self.client, post, raw, reason).await
     }

@@ -16,13 +16,19 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let Some(composer) = app.composer.as_ref() else {
         return;
     };
-    let target = match composer.reply_to {
-        Some(n) => format!("reply to #{n}"),
-        None => "reply".to_string(),
+    let editing = composer.editing.as_ref();
+    let target = match (editing, composer.reply_to) {
+        (Some(e), _) => format!("edit #{}", e.post.post_number),
+        (None, Some(n)) => format!("reply to #{n}"),
+        (None, None) => "reply".to_string(),
     };
     let mut title = format!(" {target} · {} ", sanitize_line(&composer.topic_title));
     if composer.sending.is_some() {
-        title.push_str("(sending…) ");
+        title.push_str(if editing.is_some() {
+            "(saving…) "
+        } else {
+            "(sending…) "
+        });
     } else if composer.checking_sent {
         title.push_str("(checking whether it was posted…) ");
     }
@@ -54,11 +60,25 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             count_style,
         ),
         Span::styled(key("send_reply"), theme.style(Slot::Accent)),
-        Span::styled(" send  ", theme.style(Slot::Muted)),
+        Span::styled(
+            if editing.is_some() {
+                " save  "
+            } else {
+                " send  "
+            },
+            theme.style(Slot::Muted),
+        ),
         Span::styled(key("open_in_editor"), theme.style(Slot::Accent)),
         Span::styled(" $EDITOR  ", theme.style(Slot::Muted)),
         Span::styled(key("cancel"), theme.style(Slot::Accent)),
-        Span::styled(" close (draft kept)", theme.style(Slot::Muted)),
+        Span::styled(
+            if editing.is_some() {
+                " discard the edit"
+            } else {
+                " close (draft kept)"
+            },
+            theme.style(Slot::Muted),
+        ),
     ]);
     frame.render_widget(Paragraph::new(hint), parts[1]);
 }

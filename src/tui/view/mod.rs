@@ -5,10 +5,12 @@ mod composer;
 mod overlay;
 mod profile;
 mod queue;
+mod review;
 mod status;
 mod thread;
 
 pub use queue::body_rows as queue_body_rows;
+pub use review::list_rows as review_list_rows;
 
 use ratatui::layout::Rect;
 use ratatui::widgets::{Block, BorderType, Borders};
@@ -23,7 +25,10 @@ pub fn draw(frame: &mut Frame, app: &App) {
     let areas = layout::compute(app, frame.area());
     status::tabs(frame, app, areas.tabs);
     if let Some(rect) = areas.queue {
-        queue::draw(frame, app, rect);
+        match app.review() {
+            Some(list) => review::draw(frame, app, rect, list),
+            None => queue::draw(frame, app, rect),
+        }
     }
     if let Some(rect) = areas.thread {
         thread::draw(frame, app, rect);

@@ -18,7 +18,13 @@ pub fn tabs(frame: &mut Frame, app: &App, area: Rect) {
     let theme = &app.config.theme;
     let mut spans = Vec::new();
     for (i, view) in app.views.iter().enumerate() {
-        let count = if view.loaded {
+        let count = if let (true, Some(list)) = (view.loaded, view.review.as_ref()) {
+            let mut n = list.items.len().to_string();
+            if list.next.is_some() || list.total.is_some_and(|t| t > list.items.len() as u64) {
+                n.push('+');
+            }
+            n
+        } else if view.loaded {
             let mut n = view.len().to_string();
             if view.next.is_some() {
                 n.push('+');

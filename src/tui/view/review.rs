@@ -1,0 +1,276 @@
+//! The review view in the queue pane: one row per item (how long it has waited, what it is,
+//! why it is there, whose it is, its score), and under the list the selected item in full:
+//! who flagged and what they said, the text, and the keys for what its kind allows.
+
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::Frame;
+
+use crate::clock::format_age;
+use crate::config::{Mode, Slot};
+use crate::domain::{ReviewKind, Reviewable};
+use crate::text::sanitize_line;
+
+use super::super::app::{App, Pane};
+use super::super::review::ReviewList;
+use super::{fit, is_focused, pane_block};
+
+/// The review actions with a key of their own, in the order the details list them, with the
+/// word the key hint uses (the server's labels are often just "Yes" or "No").
+const KEYED_ACTIONS: [(&str, &str); 6] = [
+    ("agree_and_hide", "hide"),
+    ("agree_and_keep", "keep"),
+    ("disagree", "disagree"),
+    ("ignore", "ignore"),
+    ("approve", "approve"),
+    ("reject", "reject"),
+];
+
+/// Rows the details take under the list: a third of the pane, between 4 and 12.
+fn detail_rows(inner_height: u16) -> u16 {
+    (inner_height / 3)
+        .clamp(4, 12)
+        .min(inner_height.saturating_sub(3))
+}
+
+/// Rows of items the pane shows (inside the border, under the header, above the details).
+pub fn list_rows(area: Option<Rect>) -> usize {
+    let Some(area) = area else { return 0 };
+    let inner = area.height.saturating_sub(2);
+    inner.saturating_sub(1).saturating_sub(detail_rows(inner)) as usize
+}
+
+fn title(app: &App, list: &ReviewList) -> String {
+    let view = app.view();
+    let mut t = format!(" {} ({}", view.name, list.items.len());
+    match list.total {
+        Some(total) if total > list.items.len() as u64 => t.push_str(&format!(" of {total}")),
+        _ if list.next.is_some() => t.push('+'),
+        _ => {}
+    }
+    t.push(')');
+    if !list.marked.is_empty() {
+        t.push_str(&format!(" · {} marked", list.marked.len()));
+    }
+    t.push(' ');
+    t
+}
+
+/// Why the item is there, short: "spam ×3, off_topic".
+fn reasons(item: &Reviewable) -> String {
+    item.reasons
+        .iter()
+        .map(|r| {
+            let name = sanitize_line(&r.flag_type);
+            if r.count > 1 {
+                format!("{name} ×{}", r.count)
+            } else {
+                name
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub fn draw(frame: &mut Frame, app: &App, area: Rect, list: &ReviewList) {
+    let theme = &app.config.theme;
+    let view = app.view();
+    let block = pane_block(theme, title(app, list), is_focused(app, Pane::Queue));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if inner.width == 0 || inner.height == 0 {
+        return;
+    }
+    if list.items.is_empty() {
+        let text = if view.loading.is_some() {
+            "loading the review queue…".to_string()
+        } else if let Some(e) = &view.error {
+            format!("could not load: {}", sanitize_line(e))
+        } else {
+            "the review queue is empty: nothing waits for a moderator".to_string()
+        };
+        frame.render_widget(Paragraph::new(text).style(theme.style(Slot::Muted)), inner);
+        return;
+    }
+
+    let details = detail_rows(inner.height);
+    let rows = list_rows(Some(area));
+    let text = theme.style(Slot::Text);
+    let muted = theme.style(Slot::Muted);
+    let accent = theme.style(Slot::Accent);
+    let selection = theme.style(Slot::Selection);
+    let width = inner.width as usize;
+
+    // Column widths: the marker and mark (3), the age (8), the kind (13), then reasons,
+    // author and score share what is left with the title.
+    let header = fit(
+        &format!(
+            "{:3}{:9}{:13}{:24}{:16}{:>6}  TOPIC",
+            "", "WAITING", "WHAT", "WHY", "WHOSE", "SCORE"
+        ),
+        width,
+    );
+    let mut lines: Vec<Line> = vec![Line::from(Span::styled(header, theme.style(Slot::Header)))];
+    let start = list.offset.min(list.items.len().saturating_sub(1));
+    for (i, item) in list.items.iter().enumerate().skip(start).take(rows) {
+        let selected = i == list.selected;
+        let marker = if selected { "▶" } else { " " };
+        let mark = if list.marked.contains(&item.id) {
+            "● "
+        } else {
+            "  "
+        };
+        let age = item
+            .created_at
+            .map(|t| format_age(app.now - t))
+            .unwrap_or_default();
+        let author = item
+            .target_author
+            .as_ref()
+            .map(|a| sanitize_line(&a.username))
+            .unwrap_or_default();
+        let topic = item
+            .topic_title
+            .as_deref()
+            .map(sanitize_line)
+            .unwrap_or_default();
+        let row = format!(
+            "{:9}{:13}{:24}{:16}{:>6.1}  {}",
+            fit(&age, 8),
+            fit(item.kind.label(), 12),
+            fit(&reasons(item), 23),
+            fit(&author, 15),
+            item.score,
+            topic
+        );
+        let row = fit(&row, width.saturating_sub(3));
+        let (marker_style, row_style) = if selected {
+            (selection, selection)
+        } else {
+            (accent, text)
+        };
+        lines.push(Line::from(vec![
+            Span::styled(marker, marker_style),
+            Span::styled(mark, accent),
+            Span::styled(row, row_style),
+        ]));
+    }
+    let list_area = Rect::new(
+        inner.x,
+        inner.y,
+        inner.width,
+        inner.height.saturating_sub(details),
+    );
+    frame.render_widget(Paragraph::new(lines), list_area);
+
+    if let Some(item) = list.selected_item() {
+        let detail_area = Rect::new(
+            inner.x,
+            inner.y + inner.height.saturating_sub(details),
+            inner.width,
+            details,
+        );
+        frame.render_widget(
+            Paragraph::new(detail_lines(app, item, inner.width))
+                .style(text)
+                .wrap(Wrap { trim: false }),
+            detail_area,
+        );
+    }
+    if view.loading.is_some() && rows > 0 {
+        let note = Line::from(Span::styled(" loading more… ", muted));
+        let y = inner.y + inner.height.saturating_sub(details + 1);
+        frame.render_widget(
+            Paragraph::new(note),
+            Rect::new(inner.x, y, inner.width.min(16), 1),
+        );
+    }
+}
+
+/// The selected item in full: a rule, who and why, the keys, then its text.
+fn detail_lines(app: &App, item: &Reviewable, width: u16) -> Vec<Line<'static>> {
+    let theme = &app.config.theme;
+    let muted = theme.style(Slot::Muted);
+    let accent = theme.style(Slot::Accent);
+    let mut lines = vec![Line::from(Span::styled(
+        "─".repeat(width as usize),
+        theme.style(Slot::Border),
+    ))];
+    lines.push(Line::from(Span::styled(
+        crate::actions::review::describe(item),
+        theme.style(Slot::Title),
+    )));
+    for r in &item.reasons {
+        let by: Vec<String> = r.by.iter().map(|b| sanitize_line(b)).collect();
+        let mut line = format!("{} ×{}", sanitize_line(&r.label), r.count);
+        if !by.is_empty() {
+            line.push_str(&format!(" by {}", by.join(", ")));
+        }
+        for note in &r.notes_html {
+            let said = crate::text::render_html(note, width, &crate::text::PostStyles::plain());
+            let said: Vec<String> = said.lines.iter().map(line_text).collect();
+            let said = said.join(" ");
+            if !said.trim().is_empty() {
+                line.push_str(&format!(" · «{}»", said.trim()));
+            }
+        }
+        lines.push(Line::from(Span::styled(line, muted)));
+    }
+    let keys = action_keys(app, item);
+    if !keys.is_empty() {
+        let mut spans = Vec::new();
+        for (i, (key, label)) in keys.into_iter().enumerate() {
+            if i > 0 {
+                spans.push(Span::styled(" · ", muted));
+            }
+            spans.push(Span::styled(key, accent));
+            spans.push(Span::styled(format!(" {label}"), Style::default()));
+        }
+        lines.push(Line::from(spans));
+    }
+    // The text: a flagged post's HTML, else what was written (a held post has no HTML yet).
+    let body: Vec<Line<'static>> = match (&item.body_html, &item.raw) {
+        (Some(html), _) if !html.trim().is_empty() => {
+            crate::text::render_html(html, width, &theme.post_styles()).lines
+        }
+        (_, Some(raw)) => raw.lines().map(|l| Line::from(sanitize_line(l))).collect(),
+        _ => Vec::new(),
+    };
+    lines.extend(body);
+    lines
+}
+
+fn line_text(line: &Line) -> String {
+    line.spans.iter().map(|s| s.content.as_ref()).collect()
+}
+
+/// The keys of the actions this item offers: the keyed ones with their key, the rest under
+/// the key that lists every action.
+fn action_keys(app: &App, item: &Reviewable) -> Vec<(String, String)> {
+    let keymap = &app.config.keymap;
+    let mut out = Vec::new();
+    for (wanted, word) in KEYED_ACTIONS {
+        if crate::actions::review_flow::offered(item, wanted).is_none() {
+            continue;
+        }
+        let name = format!("review_perform {wanted}");
+        if let Some(key) = keymap.keys_for(Mode::Review, &name) {
+            out.push((key, word.to_string()));
+        }
+    }
+    if let Some(key) = keymap.keys_for(Mode::Review, "review_perform") {
+        out.push((key, "every action".into()));
+    }
+    if let Some(key) = keymap.keys_for(Mode::Review, "review_mark") {
+        out.push((key, "mark".into()));
+    }
+    if item.kind == ReviewKind::User {
+        return out;
+    }
+    if let Some(key) = keymap.keys_for(Mode::Review, "open") {
+        out.push((key, "open the post".into()));
+    }
+    out
+}
