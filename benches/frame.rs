@@ -16,7 +16,8 @@ use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
 use harness::{topic_summary, Harness};
-use modterm::domain::Role;
+use modterm::domain::{PageToken, Role, TopicPage};
+use modterm::tui::Msg;
 
 const WIDTH: u16 = 200;
 const HEIGHT: u16 = 60;
@@ -117,5 +118,50 @@ fn frame(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, frame);
+/// Loading a view page by page, as the console does while a moderator scrolls: `n` topics in
+/// pages of 30, each answer through `update` (the network aside). The target is linear growth:
+/// 100k topics in well under the 30 s a rate-limit-free network would take.
+fn load_pages(c: &mut Criterion) {
+    let mut group = c.benchmark_group("load_pages");
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(10));
+    for n in [10_000usize, 100_000] {
+        let pages: Vec<Vec<_>> = (0..n)
+            .map(|i| {
+                topic_summary(
+                    100 + i as u64,
+                    &format!("Router drops #{i}"),
+                    (n - i) as i64,
+                    1,
+                )
+            })
+            .collect::<Vec<_>>()
+            .chunks(30)
+            .map(|c| c.to_vec())
+            .collect();
+        group.bench_function(BenchmarkId::new("pages_of_30", n), |b| {
+            b.iter(|| {
+                let mut h =
+                    Harness::with_topics(Role::Moderator, Vec::new(), Some(PageToken::from(1)));
+                for (i, page) in pages.iter().enumerate() {
+                    let generation = h.app.views[0].generation;
+                    h.app.update(Msg::Topics {
+                        view: 0,
+                        generation,
+                        first_page: false,
+                        result: Ok(TopicPage {
+                            topics: page.clone(),
+                            next: Some(PageToken::from(i as u64 + 2)),
+                            per_page: 30,
+                        }),
+                    });
+                }
+                assert_eq!(h.app.views[0].len(), n);
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, frame, load_pages);
 criterion_main!(benches);

@@ -797,6 +797,8 @@ pub struct Features {
     /// Who is writing a reply right now.
     pub presence: Feature,
     pub accept_solution: Feature,
+    /// Taking an accepted solution back (and so undoing an accept).
+    pub unaccept_solution: Feature,
     pub move_posts: Feature,
     pub move_topics: Feature,
     pub award_badges: Feature,
@@ -804,6 +806,8 @@ pub struct Features {
     pub review_queue: Feature,
     pub flag: Feature,
     pub edit_posts: Feature,
+    /// Liking a post (Discourse's like, Khoros's kudo).
+    pub like: Feature,
 }
 
 impl Features {
@@ -813,6 +817,7 @@ impl Features {
             live_feed: Feature::Available,
             presence: Feature::Available,
             accept_solution: Feature::Available,
+            unaccept_solution: Feature::Available,
             move_posts: Feature::Available,
             move_topics: Feature::Available,
             award_badges: Feature::Available,
@@ -820,6 +825,7 @@ impl Features {
             review_queue: Feature::Available,
             flag: Feature::Available,
             edit_posts: Feature::Available,
+            like: Feature::Available,
         }
     }
 }

@@ -780,3 +780,31 @@ async fn user_api_keys_sign_in() {
         .unwrap_err();
     assert!(matches!(err, BackendError::NotSignedIn(_)), "{err:?}");
 }
+
+#[tokio::test]
+async fn a_like_counts_once_and_never_for_ones_own_post() {
+    let sb = start().await;
+    let topic = sb.open_unsolved_topic_with_replies().await;
+    let id = TopicId::from(topic["id"].as_u64().unwrap());
+    let anna = adapter(&sb, "mod_anna");
+    let before = anna.topic(&id).await.expect("topic");
+    let post = before
+        .posts
+        .iter()
+        .find(|p| p.author.username != "mod_anna")
+        .cloned()
+        .expect("a post by someone else");
+    anna.like_post(&post.id).await.expect("liked");
+    let after = anna.topic(&id).await.expect("topic");
+    let liked = after.posts.iter().find(|p| p.id == post.id).unwrap();
+    assert_eq!(liked.like_count, post.like_count + 1);
+    assert!(
+        anna.like_post(&post.id).await.is_err(),
+        "one post is liked once"
+    );
+    let author = adapter(&sb, &post.author.username);
+    assert!(
+        author.like_post(&post.id).await.is_err(),
+        "nobody likes their own post"
+    );
+}

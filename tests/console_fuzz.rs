@@ -333,6 +333,115 @@ impl Backend for FakeBackend {
     async fn board_part(&self, _: &str, _: BoardPart) -> Result<BoardData> {
         self.roll(|_| BoardData::Activity(vec![]))
     }
+    async fn perform_review(&self, id: &ReviewId, action: &str, _: u64) -> Result<PerformResult> {
+        self.roll(|rng| PerformResult {
+            review_id: id.clone(),
+            action: action.to_string(),
+            success: true,
+            version: Some(1),
+            status: Some(ReviewStatus::Approved),
+            created_post_id: rng.chance(30).then(|| PostId::from(9000)),
+            created_topic_id: None,
+            removed: if rng.chance(20) {
+                vec![id.clone(), ReviewId::from(rng.below(20))]
+            } else {
+                vec![id.clone()]
+            },
+            pending_count: Some(rng.below(50)),
+        })
+    }
+    async fn flag_post(&self, _: &PostId, _: &FlagType, _: Option<&str>) -> Result<()> {
+        self.roll(|_| ())
+    }
+    async fn edit_post(&self, post_id: &PostId, raw: &str, _: Option<&str>) -> Result<Post> {
+        let raw = raw.to_string();
+        self.roll(|_| {
+            let mut p = post(7000, 2, "member11", "<p>edited</p>");
+            p.id = post_id.clone();
+            p.raw = Some(raw);
+            p
+        })
+    }
+}
+
+/// Review items of every kind, some with odd text, some already decided.
+fn reviewables(rng: &mut Rng, n: usize, base: u64) -> Vec<Reviewable> {
+    let action = |id: &str, label: &str| ReviewAction {
+        id: id.into(),
+        label: label.into(),
+        group: None,
+        confirm: None,
+    };
+    (0..n as u64)
+        .map(|i| {
+            let kind = rng
+                .pick(&[
+                    ReviewKind::FlaggedPost,
+                    ReviewKind::QueuedPost,
+                    ReviewKind::User,
+                    ReviewKind::Other("ReviewableChatMessage".into()),
+                ])
+                .clone();
+            let actions = match kind {
+                ReviewKind::FlaggedPost => vec![
+                    action("agree_and_hide", "Hide post"),
+                    action("agree_and_keep", "Keep post"),
+                    action("disagree", "No"),
+                    action("ignore_and_do_nothing", "Do nothing"),
+                ],
+                ReviewKind::QueuedPost => {
+                    vec![
+                        action("approve_post", "Approve"),
+                        action("reject_post", "Reject"),
+                    ]
+                }
+                ReviewKind::User => vec![
+                    action("approve_user", "Approve"),
+                    action("delete_user", &text(rng)),
+                ],
+                ReviewKind::Other(_) => vec![action(&text(rng), &text(rng))],
+            };
+            Reviewable {
+                id: ReviewId::from(base + i),
+                status: if rng.chance(10) {
+                    ReviewStatus::Ignored
+                } else {
+                    ReviewStatus::Pending
+                },
+                topic_id: rng.chance(70).then(|| TopicId::from(11)),
+                post_id: rng.chance(60).then(|| PostId::from(101 + rng.below(3))),
+                category_id: None,
+                created_at: rng
+                    .chance(90)
+                    .then(|| now() - Duration::minutes(rng.below(100_000) as i64)),
+                score: rng.below(200) as f64 / 7.0,
+                version: rng.below(3),
+                reasons: (0..rng.below(3))
+                    .map(|_| ReviewReason {
+                        flag_type: text(rng),
+                        label: text(rng),
+                        count: rng.below(5) as u32,
+                        by: vec![text(rng)],
+                        notes_html: vec![text(rng)],
+                    })
+                    .collect(),
+                target_author: rng.chance(80).then(|| PostAuthor {
+                    id: None,
+                    username: text(rng),
+                    name: None,
+                    role: Role::Member,
+                    rank: None,
+                    title: None,
+                }),
+                topic_title: rng.chance(80).then(|| text(rng)),
+                body_html: rng.chance(50).then(|| text(rng)),
+                raw: rng.chance(50).then(|| text(rng)),
+                url: None,
+                actions: if rng.chance(10) { vec![] } else { actions },
+                kind,
+            }
+        })
+        .collect()
 }
 
 /// The answer a read effect gets (the loop would get it from the backend).
@@ -461,6 +570,44 @@ fn answer(rng: &mut Rng, effect: &Effect) -> Vec<Msg> {
                 excerpts: vec![],
                 more: rng.chance(50),
             }),
+        }],
+        Effect::LoadReview {
+            view, generation, ..
+        } => vec![Msg::ReviewPage {
+            view,
+            generation,
+            result: if fail {
+                Err(an_error(rng))
+            } else {
+                let n = *rng.pick(&[0usize, 1, 3, 10]);
+                let base = rng.below(10) * 3;
+                Ok(ReviewPage {
+                    items: reviewables(rng, n, base),
+                    next: rng.chance(40).then(|| PageToken::from(rng.below(4))),
+                    total: rng.chance(50).then(|| rng.below(300)),
+                })
+            },
+        }],
+        Effect::LoadFlagTypes => vec![Msg::FlagTypes(if fail {
+            Err(an_error(rng))
+        } else {
+            Ok((0..rng.below(4))
+                .map(|i| FlagType {
+                    id: i.to_string(),
+                    name: text(rng),
+                    label: format!("Send @{{{{username}}}} {}", text(rng)),
+                    description: rng.chance(50).then(|| text(rng)),
+                    needs_message: rng.chance(40),
+                })
+                .collect())
+        })],
+        Effect::LoadPostSource(post_id) => vec![Msg::PostSource {
+            post_id,
+            result: if fail {
+                Err(an_error(rng))
+            } else {
+                Ok(text(rng))
+            },
         }],
         Effect::CheckBeforeSend(topic_id) => vec![Msg::SendCheck {
             result: if fail {

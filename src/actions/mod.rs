@@ -11,6 +11,7 @@
 pub mod award;
 pub mod edit;
 pub mod flag;
+pub mod like;
 pub mod move_posts;
 pub mod move_topic;
 pub mod reply;
@@ -159,6 +160,7 @@ registry! {
     BoardChannel = "board_channel", Moderation, opt("channel"), "Cycle the timeline's channel filter", nav::board_channel;
     BoardLoadAll = "board_load_all", Moderation, NONE, "Load the board's on-demand parts (chat, pending reviews)", nav::board_load_all;
     FlagPost = "flag_post", Moderation, NONE, "Flag the selected post for the staff", flag::start;
+    LikePost = "like_post", Moderation, NONE, "Like the selected post (a kudo on Khoros)", like::start;
     EditPost = "edit_post", Moderation, NONE, "Edit the selected post in the composer (staff, or your own)", edit::start;
     ReviewMark = "review_mark", Moderation, NONE, "Mark or unmark the review item (for a bulk action)", review_flow::mark;
     ReviewPerform = "review_perform", Moderation, opt("action"), "Decide the marked review items, or the selected one (asks to confirm)", review_flow::perform;

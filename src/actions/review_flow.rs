@@ -15,11 +15,14 @@ type Effects = Vec<Effect>;
 
 /// The action of `item` that `wanted` names: its id exactly, or the family it starts
 /// (`approve` is `approve_post` for a held post and `approve_user` for a sign-up; `ignore` is
-/// `ignore_and_do_nothing` on newer sites).
+/// `ignore_and_do_nothing` on newer sites). A family name never stands for an action that
+/// deletes (`reject` is not `reject_user_delete`): those are named in full or picked with `x`.
 pub fn offered<'a>(item: &'a Reviewable, wanted: &str) -> Option<&'a ReviewAction> {
     item.action(wanted).or_else(|| {
         let family = format!("{wanted}_");
-        item.actions.iter().find(|a| a.id.starts_with(&family))
+        item.actions
+            .iter()
+            .find(|a| a.id.starts_with(&family) && !a.id.contains("delete"))
     })
 }
 
@@ -143,6 +146,11 @@ struct Confirmed(BulkPerform);
 
 impl ConfirmNext for Confirmed {
     fn confirmed(self: Box<Self>, app: &mut App) -> Effects {
+        let ids: Vec<ReviewId> = self.0.items.iter().map(|i| i.review_id.clone()).collect();
+        if let Some(list) = app.review_mut() {
+            list.deciding.extend(ids);
+            list.marked.clear();
+        }
         let op = app.start_op(Lands::pending(&self.0));
         vec![Effect::Write {
             op,
@@ -171,6 +179,7 @@ impl Lands for BulkPerform {
                 closed.extend(r.removed.iter().cloned());
             }
         }
+        release(app, self);
         for view in app.views.iter_mut() {
             if let Some(list) = view.review.as_mut() {
                 list.remove(&closed);
@@ -187,6 +196,7 @@ impl Lands for BulkPerform {
     }
 
     fn failed(&self, app: &mut App, error: BackendError) -> Effects {
+        release(app, self);
         app.set_status(
             format!(
                 "{}: nothing done: {}",
@@ -196,5 +206,16 @@ impl Lands for BulkPerform {
             Level::Error,
         );
         Vec::new()
+    }
+}
+
+/// The write's items may be decided again (what it closed has left the list by then).
+fn release(app: &mut App, write: &BulkPerform) {
+    for view in app.views.iter_mut() {
+        if let Some(list) = view.review.as_mut() {
+            for item in &write.items {
+                list.deciding.remove(&item.review_id);
+            }
+        }
     }
 }

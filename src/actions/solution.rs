@@ -184,12 +184,18 @@ impl Lands for SetSolution {
         } else {
             format!("removed the solution mark from #{}", self.post_number)
         };
-        app.toast(format!("{label} · {undo_key} undoes"), Level::Success);
-        app.undo = Some(Undo {
-            label,
-            until: std::time::Instant::now() + UNDO_FOR,
-            write: Arc::new(self.inverse()),
-        });
+        // An accept is undone by taking it back, where the platform can.
+        let undoable = !self.accept || app.site.features.unaccept_solution.is_available();
+        if undoable {
+            app.toast(format!("{label} · {undo_key} undoes"), Level::Success);
+            app.undo = Some(Undo {
+                label,
+                until: std::time::Instant::now() + UNDO_FOR,
+                write: Arc::new(self.inverse()),
+            });
+        } else {
+            app.toast(label, Level::Success);
+        }
         Vec::new()
     }
 
@@ -213,6 +219,10 @@ pub fn unaccept(app: &mut App, _: Option<String>) -> Effects {
 fn set(app: &mut App, accept: bool) -> Effects {
     if let Some(why) = app.site.features.accept_solution.reason() {
         app.set_status(format!("solutions: {why}"), Level::Warning);
+        return Vec::new();
+    }
+    if let (false, Some(why)) = (accept, app.site.features.unaccept_solution.reason()) {
+        app.set_status(format!("removing a solution: {why}"), Level::Warning);
         return Vec::new();
     }
     if app.focus != Pane::Thread {

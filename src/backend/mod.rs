@@ -239,6 +239,12 @@ pub trait Backend: Send + Sync {
         Err(unsupported(&self.site().features.flag))
     }
 
+    /// Likes a post as this account (a kudo on Khoros).
+    async fn like_post(&self, post: &PostId) -> Result<()> {
+        let _ = post;
+        Err(unsupported(&self.site().features.like))
+    }
+
     /// A post's text as written (what an edit starts from; topic reads carry only HTML).
     async fn post_source(&self, post: &PostId) -> Result<String> {
         let _ = post;

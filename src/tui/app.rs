@@ -275,7 +275,11 @@ impl App {
         views.push(ViewTab::for_review(super::review::REVIEW_TAB));
         // Built-in views are always there; config adds its own (one named like a built-in
         // view is that view, already present).
-        let builtin_names: Vec<&str> = QueueView::BUILT_IN.iter().map(|v| v.name()).collect();
+        let builtin_names: Vec<&str> = QueueView::BUILT_IN
+            .iter()
+            .map(|v| v.name())
+            .chain([super::review::REVIEW_TAB])
+            .collect();
         for saved in config
             .saved_views
             .iter()
@@ -461,7 +465,11 @@ impl App {
 
     /// The topic this account announces itself as replying in.
     pub fn replying_in(&self) -> Option<TopicId> {
-        self.composer.as_ref().map(|c| c.topic_id.clone())
+        // Editing a post is not replying: nobody is told "is replying" for it.
+        self.composer
+            .as_ref()
+            .filter(|c| c.editing.is_none())
+            .map(|c| c.topic_id.clone())
     }
 
     /// Others replying in a topic (never this account).

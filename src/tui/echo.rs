@@ -92,8 +92,7 @@ impl Echoes {
             return Some(event);
         }
         match &event {
-            // A new post beyond what the console holds is someone else's: let it through.
-            // (Posts the write removed or changed are below it, or not "created".)
+            // A new post the console does not hold is someone else's: let it through.
             LiveEvent::TopicChanged {
                 post_number: Some(n),
                 reason,

@@ -521,6 +521,12 @@ pub fn profile(app: &mut App, arg: Option<String>) -> Effects {
 
 /// The member the focused item is about: the selected post's author, else the topic's.
 pub fn focused_username(app: &App) -> Option<String> {
+    if let Some(list) = app.review().filter(|_| app.focus == Pane::Queue) {
+        return list
+            .selected_item()
+            .and_then(|i| i.target_author.as_ref())
+            .map(|a| a.username.clone());
+    }
     match app.focus {
         Pane::Profile => app.profile.as_ref().map(|p| p.board.username.clone()),
         Pane::Thread | Pane::Composer => app
@@ -627,6 +633,13 @@ pub fn select_below(app: &mut App, _: Option<String>) -> Effects {
 // ---- views ----------------------------------------------------------------------------------
 
 pub fn filter(app: &mut App, _: Option<String>) -> Effects {
+    if app.review().is_some() {
+        app.set_status(
+            "the review queue is not filtered: it lists what waits, most urgent first",
+            Level::Info,
+        );
+        return none();
+    }
     app.focus = Pane::Queue;
     app.filter_active = true;
     none()
@@ -669,6 +682,13 @@ pub fn view(app: &mut App, name: Option<String>) -> Effects {
 }
 
 pub fn cycle_order(app: &mut App, _: Option<String>) -> Effects {
+    if app.review().is_some() {
+        app.set_status(
+            "the review queue is in the server's order (most urgent first)",
+            Level::Info,
+        );
+        return none();
+    }
     app.cycle_order()
 }
 

@@ -241,24 +241,21 @@ impl App {
     pub(super) fn on_live(&mut self, events: Vec<LiveEvent>) -> Vec<Effect> {
         let mut ids: Vec<TopicId> = Vec::new();
         let mut effects = Vec::new();
-        // The open thread's highest post number: a post up to it is one the console holds.
-        let held: Option<(TopicId, u32)> = self.thread.as_ref().and_then(|t| {
-            let max = t
-                .topic
-                .as_ref()?
-                .posts
-                .iter()
-                .map(|p| p.post_number)
-                .max()?;
-            Some((t.topic_id.clone(), max))
-        });
+        // The post numbers the open thread holds: a "created" event for one of them is the
+        // console's own write, already applied (a number it lacks is someone else's post,
+        // even below the highest one).
+        let held: Option<(TopicId, std::collections::HashSet<u32>)> =
+            self.thread.as_ref().and_then(|t| {
+                let numbers = t.topic.as_ref()?.posts.iter().map(|p| p.post_number);
+                Some((t.topic_id.clone(), numbers.collect()))
+            });
         let now = std::time::Instant::now();
         let events: Vec<LiveEvent> = events
             .into_iter()
             .filter_map(|e| {
                 self.echoes.sort(e, now, |topic, n| {
                     held.as_ref()
-                        .is_some_and(|(t, max)| t == topic && n <= *max)
+                        .is_some_and(|(t, numbers)| t == topic && numbers.contains(&n))
                 })
             })
             .collect();

@@ -31,6 +31,8 @@ pub struct ReviewList {
     pub total: Option<u64>,
     pub selected: usize,
     pub offset: usize,
+    /// Items a decision is on its way for: not offered again until it lands.
+    pub deciding: BTreeSet<ReviewId>,
 }
 
 impl ReviewList {
@@ -38,14 +40,22 @@ impl ReviewList {
         self.items.get(self.selected)
     }
 
-    /// What a bulk action applies to: the marked items, else the selected one.
+    /// What a bulk action applies to: the marked items, else the selected one (never an
+    /// item whose decision is on its way).
     pub fn targets(&self) -> Vec<Reviewable> {
+        let free = |i: &&Reviewable| !self.deciding.contains(&i.id);
         if self.marked.is_empty() {
-            return self.selected_item().cloned().into_iter().collect();
+            return self
+                .selected_item()
+                .filter(free)
+                .cloned()
+                .into_iter()
+                .collect();
         }
         self.items
             .iter()
             .filter(|i| self.marked.contains(&i.id))
+            .filter(free)
             .cloned()
             .collect()
     }
@@ -135,6 +145,7 @@ impl App {
                 view.error = Some(why.clone());
                 view.loading = None;
             }
+            self.refreshing = false;
             self.set_status(why, Level::Warning);
             return Vec::new();
         }
@@ -185,12 +196,19 @@ impl App {
                 if first {
                     // A reload replaces what was listed; marks stay on items still waiting.
                     let marked = std::mem::take(&mut list.marked);
+                    let selected = list.selected_item().map(|i| i.id.clone());
                     list.items.clear();
                     list.append(page);
                     list.marked = marked
                         .into_iter()
                         .filter(|m| list.items.iter().any(|i| i.id == *m))
                         .collect();
+                    // The selection stays on its item (an action acts on what is selected).
+                    if let Some(i) =
+                        selected.and_then(|id| list.items.iter().position(|i| i.id == id))
+                    {
+                        list.selected = i;
+                    }
                     list.clamp();
                 } else {
                     list.append(page);
@@ -214,7 +232,7 @@ impl App {
     /// The next page when the selection nears the end of what is loaded, or the pane is not
     /// full yet.
     pub(super) fn maybe_load_more_review(&mut self) -> Vec<Effect> {
-        let rows = self.queue_rows();
+        let rows = self.review_rows();
         let index = self.active_view;
         let Some(view) = self.views.get(index) else {
             return Vec::new();

@@ -176,6 +176,10 @@ impl App {
         self.rerender_thread();
         let rows = self.queue_rows();
         self.view_mut().scroll_into_view(rows);
+        let review_rows = self.review_rows();
+        if let Some(list) = self.review_mut() {
+            list.move_selection(0, review_rows);
+        }
     }
 
     pub fn areas(&self) -> layout::Areas {

@@ -154,6 +154,21 @@ pub(super) async fn flag(
     Ok(())
 }
 
+/// A like is the post action of type 2 (`PostActionType.types[:like]`), sent like a flag.
+pub(super) async fn like(client: &Client, post: &PostId) -> Result<()> {
+    let body = json!({ "id": num(post.as_str()), "post_action_type_id": 2 });
+    client
+        .send(Method::POST, "/post_actions.json", &body)
+        .await
+        .map_err(|e| match e {
+            BackendError::Forbidden(msg) => BackendError::Forbidden(format!(
+                "{msg} (nobody likes their own post or one post twice)"
+            )),
+            other => other,
+        })?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

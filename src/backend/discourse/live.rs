@@ -139,9 +139,15 @@ impl Feed {
         let Some(me) = self.me.as_deref() else {
             return true;
         };
+        if entering.is_empty() && leaving.is_empty() {
+            return true; // a change that names nobody: look, it may be someone else
+        }
         let mut others = false;
         for (id, username) in entering {
-            if username.as_deref() == Some(me) {
+            if username
+                .as_deref()
+                .is_some_and(|u| u.eq_ignore_ascii_case(me))
+            {
                 self.my_id = self.my_id.or(*id);
             } else {
                 others = true;

@@ -802,6 +802,10 @@ impl Backend for Discourse {
         flags::flag(&self.client, post, flag, message).await
     }
 
+    async fn like_post(&self, post: &PostId) -> Result<()> {
+        flags::like(&self.client, post).await
+    }
+
     async fn post_source(&self, post: &PostId) -> Result<String> {
         edits::source(&self.client, post).await
     }

@@ -166,6 +166,10 @@ pub fn site_info(base_url: &str, title: String) -> SiteInfo {
             ),
             presence: Feature::missing("Khoros does not tell who is writing a reply"),
             accept_solution: Feature::Available,
+            unaccept_solution: Feature::missing(
+                "Khoros documents a call to accept a solution but none to take one back; do it \
+                 in the community's web UI",
+            ),
             move_posts: Feature::missing(no_move),
             move_topics: Feature::missing(no_move),
             award_badges: Feature::missing(
@@ -177,6 +181,7 @@ pub fn site_info(base_url: &str, title: String) -> SiteInfo {
             ),
             flag: Feature::missing("reporting a message (abuse reports) is not built in yet"),
             edit_posts: Feature::missing("editing messages is not built in yet"),
+            like: Feature::Available,
         },
     }
 }
@@ -787,6 +792,10 @@ impl Backend for Khoros {
             )
             .await
             .map(|_| ())
+    }
+
+    async fn like_post(&self, post: &PostId) -> Result<()> {
+        self.give_kudo(post).await
     }
 
     async fn unaccept_solution(&self, _post: &PostId) -> Result<()> {
