@@ -71,6 +71,7 @@ async fn forty_presses_of_r_are_one_refresh() {
     console.send(&"R".repeat(40));
     console.wait_quiet(Duration::from_millis(500));
     let made = console_requests(&site.sandbox, "mod_anna");
+    eprintln!("40 presses of R: {:?}", paths(&made));
     assert!(
         !made.is_empty() && made.len() <= 4,
         "40 presses of R made {} requests: {:?}",
@@ -95,6 +96,7 @@ async fn a_filter_that_matches_nothing_asks_the_server_once() {
     console.wait_for("no topic matches the filter");
     console.wait_quiet(Duration::from_millis(600));
     let made = console_requests(&site.sandbox, "mod_anna");
+    eprintln!("a filter matching nothing: {:?}", paths(&made));
     assert!(
         !made.is_empty() && made.len() <= 3,
         "a filter matching nothing made {} requests: {:?}",
