@@ -38,7 +38,11 @@ fn sandbox(c: &mut Criterion) {
             .header("Api-Username", "mod_anna");
         async move {
             let response = request.send().await.expect("answer");
-            assert!(response.status().is_success(), "{path}: {}", response.status());
+            assert!(
+                response.status().is_success(),
+                "{path}: {}",
+                response.status()
+            );
             response.bytes().await.expect("body").len()
         }
     };
