@@ -74,6 +74,67 @@ fn reasons(item: &Reviewable) -> String {
         .join(", ")
 }
 
+/// How wide the columns are: a narrow pane gives up the score and shortens why and whose, so
+/// the topic keeps some room.
+struct ReviewColumns {
+    why: usize,
+    whose: usize,
+    score: bool,
+}
+
+impl ReviewColumns {
+    fn for_width(width: usize) -> ReviewColumns {
+        if width >= 100 {
+            ReviewColumns {
+                why: 24,
+                whose: 16,
+                score: true,
+            }
+        } else {
+            ReviewColumns {
+                why: 17,
+                whose: 13,
+                score: false,
+            }
+        }
+    }
+
+    fn header(&self) -> String {
+        let mut h = format!(
+            "{:9}{:13}{:why$}{:whose$}",
+            "WAITING",
+            "WHAT",
+            "WHY",
+            "WHOSE",
+            why = self.why,
+            whose = self.whose
+        );
+        if self.score {
+            h.push_str(&format!("{:>6}", "SCORE"));
+        }
+        h.push_str("  TOPIC");
+        h
+    }
+
+    fn row(&self, age: &str, item: &Reviewable, author: &str, topic: &str) -> String {
+        let mut r = format!(
+            "{:9}{:13}{:why$}{:whose$}",
+            fit(age, 8),
+            fit(item.kind.label(), 12),
+            fit(&reasons(item), self.why - 1),
+            fit(author, self.whose - 1),
+            why = self.why,
+            whose = self.whose
+        );
+        if self.score {
+            r.push_str(&format!("{:>6.1}", item.score));
+        }
+        r.push_str("  ");
+        r.push_str(topic);
+        r
+    }
+}
+
 pub fn draw(frame: &mut Frame, app: &App, area: Rect, list: &ReviewList) {
     let theme = &app.config.theme;
     let view = app.view();
@@ -103,15 +164,8 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, list: &ReviewList) {
     let selection = theme.style(Slot::Selection);
     let width = inner.width as usize;
 
-    // Column widths: the marker and mark (3), the age (8), the kind (13), then reasons,
-    // author and score share what is left with the title.
-    let header = fit(
-        &format!(
-            "{:3}{:9}{:13}{:24}{:16}{:>6}  TOPIC",
-            "", "WAITING", "WHAT", "WHY", "WHOSE", "SCORE"
-        ),
-        width,
-    );
+    let columns = ReviewColumns::for_width(width);
+    let header = fit(&format!("{:3}{}", "", columns.header()), width);
     let mut lines: Vec<Line> = vec![Line::from(Span::styled(header, theme.style(Slot::Header)))];
     let start = list.offset.min(list.items.len().saturating_sub(1));
     for (i, item) in list.items.iter().enumerate().skip(start).take(rows) {
@@ -136,16 +190,10 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, list: &ReviewList) {
             .as_deref()
             .map(sanitize_line)
             .unwrap_or_default();
-        let row = format!(
-            "{:9}{:13}{:24}{:16}{:>6.1}  {}",
-            fit(&age, 8),
-            fit(item.kind.label(), 12),
-            fit(&reasons(item), 23),
-            fit(&author, 15),
-            item.score,
-            topic
+        let row = fit(
+            &columns.row(&age, item, &author, &topic),
+            width.saturating_sub(3),
         );
-        let row = fit(&row, width.saturating_sub(3));
         let (marker_style, row_style) = if selected {
             (selection, selection)
         } else {

@@ -19,10 +19,11 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let mut title = format!(" #{} {} ", thread.topic_id, sanitize_line(&thread.title));
     if let Some(topic) = &thread.topic {
         title = format!(
-            " #{} {} · {} posts{} ",
+            " #{} {} · {} post{}{} ",
             thread.topic_id,
             sanitize_line(&thread.title),
             topic.posts.len(),
+            if topic.posts.len() == 1 { "" } else { "s" },
             if topic.accepted_answer.is_some() {
                 " · ✔ solved"
             } else {
