@@ -703,6 +703,31 @@ fn a_failed_reply_keeps_the_draft_and_a_lost_answer_is_checked_first() {
 }
 
 #[test]
+fn a_composer_opened_before_the_thread_loads_takes_no_old_post_for_new() {
+    let mut h = Harness::new(Role::Moderator);
+    // `Enter` then `r` at once: the composer opens while the topic is still on its way.
+    h.key(KeyCode::Enter);
+    h.key(KeyCode::Char('r'));
+    assert!(h.app.composer.is_some());
+    h.app.update(Msg::Topic {
+        id: TopicId::from(11),
+        result: Ok(topic()),
+    });
+    h.paste("Have you tried another channel yet?");
+    let effects = run(&mut h, "send_reply");
+    assert_eq!(effects, vec![Effect::CheckBeforeSend(TopicId::from(11))]);
+    // The topic as it was when it loaded: its reply #2 is not news.
+    h.app.update(Msg::SendCheck {
+        topic_id: TopicId::from(11),
+        result: Ok((topic(), vec![])),
+    });
+    assert!(
+        matches!(h.app.overlay, Some(Overlay::Confirm { .. })),
+        "straight to the confirmation, no stale-reply warning"
+    );
+}
+
+#[test]
 fn stale_reply_guard_asks_and_keeps_the_draft() {
     let mut h = Harness::new(Role::Moderator);
     h.open_thread();

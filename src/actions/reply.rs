@@ -273,11 +273,13 @@ fn open_composer(app: &mut App, quote: bool) -> Effects {
     };
     let topic_id = thread.topic_id.clone();
     let topic_title = thread.title.clone();
+    // What the moderator has seen of the topic; 0 while it is still loading (the thread's
+    // arrival sets it: a post that was there before the thread showed is not "new").
     let seen = thread
         .topic
         .as_ref()
         .and_then(|t| t.posts.iter().map(|p| p.post_number).max())
-        .unwrap_or(1);
+        .unwrap_or(0);
     let draft = match app.config.drafts.load(&app.draft_site, &topic_id) {
         Ok(d) => d,
         Err(unreadable) => {
@@ -301,11 +303,7 @@ fn open_composer(app: &mut App, quote: bool) -> Effects {
             .and_then(|d| d.reply_to_post_number)
             .or(reply_to),
         &text,
-        draft
-            .as_ref()
-            .map(|d| d.seen_post_number)
-            .unwrap_or(seen)
-            .max(1),
+        draft.as_ref().map(|d| d.seen_post_number).unwrap_or(seen),
         app.site.min_reply_chars,
     );
     match &draft {
@@ -474,10 +472,15 @@ fn guard(app: &mut App, topic: &Topic, replying: Vec<String>, note: Option<Strin
         return Vec::new();
     };
     let mut stale_lines = Vec::new();
+    // A composer that never saw the thread load has no "before" to compare with.
+    let seen = match composer.seen_post_number {
+        0 => topic.posts.iter().map(|p| p.post_number).max().unwrap_or(0),
+        n => n,
+    };
     let arrived: Vec<&Post> = topic
         .posts
         .iter()
-        .filter(|p| p.post_number > composer.seen_post_number && p.author.username != me)
+        .filter(|p| p.post_number > seen && p.author.username != me)
         .collect();
     for p in arrived.iter().take(5) {
         let rendered =

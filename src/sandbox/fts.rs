@@ -1,8 +1,11 @@
 //! The full-text index over posts (SQLite FTS5), shared by `/search.json` and the keywords of
 //! `/filter.json`.
 //!
-//! `posts_fts` (created in `store::SCHEMA`) has one row per live post, keyed by the post id,
-//! with two indexed columns: the topic title and the post's raw text. Like Discourse's
+//! `posts_fts` ([`TABLE`]) has one row per live post, keyed by the post id, with three indexed
+//! columns: the topic title, the post's raw text, and its author as one token (`u42`), so
+//! `@user words` is an intersection the index does itself instead of a walk through every post
+//! holding a common word. Searches for words name the first two columns, so a word never
+//! matches an author token. Like Discourse's
 //! `post_search_data`, every post carries its topic's title, so "router reset" finds a reply
 //! that says "reset" in a topic titled "router…". It is contentless (`content=''`): the text
 //! lives once, in `posts`; handlers join `posts` by rowid for everything else, and blurbs are
@@ -22,22 +25,41 @@
 use rusqlite::{Connection, OptionalExtension};
 
 /// Bumped when the index's shape or contents rule changes; a database whose `meta` row differs
-/// is rebuilt on open.
-const INDEX_VERSION: &str = "1";
+/// is rebuilt on open (version 2 added the author column).
+const INDEX_VERSION: &str = "2";
+
+/// The index itself (created with the schema; dropped and made again when its version changes).
+pub(crate) const TABLE: &str = "
+CREATE VIRTUAL TABLE IF NOT EXISTS posts_fts USING fts5(
+    title, raw, author,
+    content = '', contentless_delete = 1,
+    tokenize = 'porter unicode61 remove_diacritics 2'
+);
+";
+
+/// The column filter that keeps user words to the text (never the author tokens).
+pub(crate) const TEXT_COLUMNS: &str = "{title raw}";
+
+/// The MATCH term for posts by one author.
+pub(crate) fn author_term(user_id: i64) -> String {
+    format!("{{author}} : \"u{user_id}\"")
+}
 const META_KEY: &str = "search_index_version";
 
 const TRIGGERS: &str = "
 CREATE TRIGGER IF NOT EXISTS posts_fts_insert AFTER INSERT ON posts
 WHEN new.deleted_at IS NULL
 BEGIN
-    INSERT INTO posts_fts (rowid, title, raw)
-    VALUES (new.id, COALESCE((SELECT title FROM topics WHERE id = new.topic_id), ''), new.raw);
+    INSERT INTO posts_fts (rowid, title, raw, author)
+    VALUES (new.id, COALESCE((SELECT title FROM topics WHERE id = new.topic_id), ''), new.raw,
+            'u' || new.user_id);
 END;
-CREATE TRIGGER IF NOT EXISTS posts_fts_update AFTER UPDATE OF raw, topic_id, deleted_at ON posts
+CREATE TRIGGER IF NOT EXISTS posts_fts_update AFTER UPDATE OF raw, topic_id, deleted_at, user_id ON posts
 BEGIN
     DELETE FROM posts_fts WHERE rowid = old.id;
-    INSERT INTO posts_fts (rowid, title, raw)
-    SELECT new.id, COALESCE((SELECT title FROM topics WHERE id = new.topic_id), ''), new.raw
+    INSERT INTO posts_fts (rowid, title, raw, author)
+    SELECT new.id, COALESCE((SELECT title FROM topics WHERE id = new.topic_id), ''), new.raw,
+           'u' || new.user_id
     WHERE new.deleted_at IS NULL;
 END;
 CREATE TRIGGER IF NOT EXISTS posts_fts_delete AFTER DELETE ON posts
@@ -48,8 +70,8 @@ CREATE TRIGGER IF NOT EXISTS topics_fts_title AFTER UPDATE OF title ON topics
 WHEN new.title IS NOT old.title
 BEGIN
     DELETE FROM posts_fts WHERE rowid IN (SELECT id FROM posts WHERE topic_id = new.id);
-    INSERT INTO posts_fts (rowid, title, raw)
-    SELECT id, new.title, raw FROM posts WHERE topic_id = new.id AND deleted_at IS NULL;
+    INSERT INTO posts_fts (rowid, title, raw, author)
+    SELECT id, new.title, raw, 'u' || user_id FROM posts WHERE topic_id = new.id AND deleted_at IS NULL;
 END;
 ";
 
@@ -81,14 +103,13 @@ pub(crate) fn ensure_index(conn: &Connection) -> rusqlite::Result<()> {
     }
     let tx = conn.unchecked_transaction()?;
     tx.execute_batch(DROP_TRIGGERS)?;
+    // Made again rather than emptied: an older version may have other columns.
+    tx.execute_batch("DROP TABLE IF EXISTS posts_fts;")?;
+    tx.execute_batch(TABLE)?;
     tx.execute(
-        "INSERT INTO posts_fts (posts_fts) VALUES ('delete-all')",
-        [],
-    )?;
-    tx.execute(
-        "INSERT INTO posts_fts (rowid, title, raw) \
-         SELECT p.id, COALESCE(t.title, ''), p.raw FROM posts p LEFT JOIN topics t ON t.id = p.topic_id \
-         WHERE p.deleted_at IS NULL",
+        "INSERT INTO posts_fts (rowid, title, raw, author) \
+         SELECT p.id, COALESCE(t.title, ''), p.raw, 'u' || p.user_id FROM posts p \
+         LEFT JOIN topics t ON t.id = p.topic_id WHERE p.deleted_at IS NULL",
         [],
     )?;
     tx.execute_batch(TRIGGERS)?;
@@ -131,7 +152,7 @@ pub(crate) fn all_words(terms: &[&str]) -> Option<String> {
     if parts.is_empty() {
         None
     } else {
-        Some(parts.join(" AND "))
+        Some(format!("{TEXT_COLUMNS} : ({})", parts.join(" AND ")))
     }
 }
 
@@ -150,7 +171,7 @@ mod tests {
         assert_eq!(phrase("\"\"", true), None);
         assert_eq!(
             all_words(&["OR", "(x)", "title:y"]).as_deref(),
-            Some("\"or\"* AND \"x\"* AND \"title y\"*")
+            Some("{title raw} : (\"or\"* AND \"x\"* AND \"title y\"*)")
         );
         assert_eq!(all_words(&[":", "*"]), None);
     }
@@ -158,6 +179,7 @@ mod tests {
     fn db() -> Connection {
         let conn = Connection::open_in_memory().unwrap();
         conn.execute_batch(super::super::store::SCHEMA).unwrap();
+        conn.execute_batch(TABLE).unwrap();
         conn
     }
 
@@ -212,5 +234,28 @@ mod tests {
         // Reopening is cheap and idempotent.
         ensure_index(&conn).unwrap();
         assert_eq!(hits(&conn, "\"fibre\"*"), vec![1]);
+        // The author column answers `@user` and never a plain word ("u1" is a band, too).
+        let by_one = format!("{TEXT_COLUMNS} : (\"fibre\"*) AND {}", author_term(1));
+        assert_eq!(hits(&conn, &by_one), vec![1]);
+        let by_two = format!("{TEXT_COLUMNS} : (\"fibre\"*) AND {}", author_term(2));
+        assert!(hits(&conn, &by_two).is_empty());
+        assert!(hits(&conn, &all_words(&["u1"]).unwrap()).is_empty());
+    }
+
+    #[test]
+    fn an_index_of_an_older_version_is_made_again_with_the_author_column() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(super::super::store::SCHEMA).unwrap();
+        // Version 1: two columns.
+        conn.execute_batch(
+            "CREATE VIRTUAL TABLE posts_fts USING fts5(title, raw, content = '', \
+             contentless_delete = 1);
+             INSERT INTO meta (key, value) VALUES ('search_index_version', '1');",
+        )
+        .unwrap();
+        insert_post(&conn, 7, 1, "Mesh satellite will not pair");
+        ensure_index(&conn).unwrap();
+        assert_eq!(hits(&conn, &author_term(1)), vec![7]);
+        assert_eq!(hits(&conn, "\"satellite\"*"), vec![7]);
     }
 }

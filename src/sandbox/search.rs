@@ -533,17 +533,24 @@ fn run_words(ctx: &Ctx<'_>, query: &Query) -> Result<Vec<Hit>, rusqlite::Error> 
     if query.title_only {
         conds.push(&first_post);
     }
-    let expr = if query.title_only {
+    let mut expr = if query.title_only {
         format!("{{title}} : ({})", query.terms.join(" "))
     } else {
-        query.terms.join(" ")
+        format!("{} : ({})", fts::TEXT_COLUMNS, query.terms.join(" "))
     };
+    // `@user`: the index intersects the words with the author's posts itself (the condition
+    // on `p.user_id` stays, for the rows it returns).
+    for (sql, args) in &query.post_conds {
+        if let (true, [Sql::Integer(id)]) = (sql == "p.user_id = ?", args.as_slice()) {
+            expr.push_str(&format!(" AND {}", fts::author_term(*id)));
+        }
+    }
     let mut args = vec![Sql::Text(expr)];
     let where_sql = render(&conds, 2, &mut args);
     let sql = format!(
         "SELECT {} FROM posts_fts f JOIN posts p ON p.id = f.rowid JOIN topics t ON t.id = p.topic_id \
          WHERE posts_fts MATCH ?1 AND {where_sql} ORDER BY f.rowid DESC LIMIT {WINDOW}",
-        hit_cols(query.order, "bm25(posts_fts, 4.0, 1.0)")
+        hit_cols(query.order, "bm25(posts_fts, 4.0, 1.0, 0.0)")
     );
     let rows: Vec<Hit> = {
         let mut st = ctx.tx.prepare(&sql)?;

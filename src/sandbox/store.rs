@@ -230,12 +230,6 @@ CREATE TABLE IF NOT EXISTS category_stats (
     -- Bumped whenever a topic of the category is created, moved, deleted or restored.
     topic_changes INTEGER NOT NULL DEFAULT 0
 );
--- The search index (fts.rs): one row per live post, rowid = post id; title = its topic's title.
-CREATE VIRTUAL TABLE IF NOT EXISTS posts_fts USING fts5(
-    title, raw,
-    content = '', contentless_delete = 1,
-    tokenize = 'porter unicode61 remove_diacritics 2'
-);
 "#;
 
 /// Indexes are created after seeding (bulk inserts are faster without them).
@@ -311,6 +305,7 @@ pub(crate) fn open_and_seed(path: &Path, spec: &OpenSpec) -> Result<Opened, Sand
     let mut notice = None;
     if schema::has_tables(&conn)? {
         conn.execute_batch(SCHEMA)?;
+        conn.execute_batch(super::fts::TABLE)?;
         let missing = schema::unmigratable(&conn, version)?;
         if !missing.is_empty() {
             if !spec.reseed_outdated {
@@ -329,6 +324,7 @@ pub(crate) fn open_and_seed(path: &Path, spec: &OpenSpec) -> Result<Opened, Sand
         }
     }
     conn.execute_batch(SCHEMA)?;
+    conn.execute_batch(super::fts::TABLE)?;
     let users: i64 = conn.query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))?;
     if users == 0 {
         // The search index and the category counts are filled once after the bulk insert.

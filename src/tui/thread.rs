@@ -69,6 +69,15 @@ impl App {
                     .marked
                     .retain(|m| topic.posts.iter().any(|p| p.id == *m));
                 let summary = topic.summary.clone();
+                // A composer opened before the thread loaded has now seen these posts.
+                let highest = topic.posts.iter().map(|p| p.post_number).max().unwrap_or(1);
+                if let Some(c) = self
+                    .composer
+                    .as_mut()
+                    .filter(|c| c.topic_id == *id && c.seen_post_number == 0)
+                {
+                    c.seen_post_number = highest;
+                }
                 thread.topic = Some(topic);
                 thread.error = None;
                 self.rerender_thread();
