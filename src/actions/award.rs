@@ -319,13 +319,18 @@ pub fn start(app: &mut App, _: Option<String>) -> Effects {
         None => {
             app.award_pending = Some(pending);
             app.set_status("loading badges…", Level::Info);
-            effects.push(Effect::LoadBadges);
+            // Asked once: the board may have asked already, and its answer opens the picker.
+            if !app.badges_loading {
+                app.badges_loading = true;
+                effects.push(Effect::LoadBadges);
+            }
         }
     }
     effects
 }
 
 pub fn on_catalogue(app: &mut App, result: Result<Vec<Badge>>) -> Effects {
+    app.badges_loading = false;
     match result {
         Ok(badges) => {
             if let Some(pending) = app.award_pending.take() {

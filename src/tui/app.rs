@@ -194,6 +194,8 @@ pub struct App {
     pub categories: HashMap<CategoryId, Category>,
     /// The badge catalogue, once loaded.
     pub badges: Option<Vec<Badge>>,
+    /// The badge catalogue has been asked for and its answer is on the way.
+    pub badges_loading: bool,
     /// The site's flag types, read the first time a post is flagged.
     pub flag_types: Option<Vec<FlagType>>,
     /// The post `!` was pressed on while the flag types load.
@@ -318,6 +320,7 @@ impl App {
             account: None,
             categories: HashMap::new(),
             badges: None,
+            badges_loading: false,
             flag_types: None,
             flag_for: None,
             recent_badges: Vec::new(),

@@ -53,9 +53,11 @@ impl App {
         // A board is where a badge is awarded from: the catalogue comes with it (in the same
         // round trip), so the badge picker opens at once.
         if self.badges.is_none()
+            && !self.badges_loading
             && self.capabilities().award_badges
             && self.site.features.award_badges.is_available()
         {
+            self.badges_loading = true;
             effects.push(Effect::LoadBadges);
         }
         if !parts.is_empty() {
