@@ -1305,3 +1305,39 @@ fn a_scrolled_queue_is_the_same_screen_as_a_full_repaint() {
         scroller.scrolls()
     );
 }
+
+#[test]
+fn a_saved_search_is_a_view_of_what_it_finds() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = modterm::tui::App::new(modterm::tui::AppConfig {
+        username: "mod_anna".into(),
+        theme: modterm::config::Theme::plain(),
+        keymap: modterm::config::Keymap::builtin("default").unwrap(),
+        targets: modterm::clock::Targets::default(),
+        saved_views: vec![modterm::config::SavedView {
+            name: "refunds".into(),
+            base: "latest".into(),
+            category: None,
+            tags: vec![],
+            status: None,
+            order: None,
+            search: Some("refund status:open".into()),
+        }],
+        drafts: modterm::drafts::DraftStore::new(dir.path().join("drafts")),
+    });
+    app.site = site();
+    let tab = app
+        .views
+        .iter()
+        .position(|v| v.name == "refunds")
+        .expect("the saved search's tab");
+    assert!(app.views[tab].search.is_some());
+    let effects = app.update(Msg::Run(Action::parse("view refunds").unwrap()));
+    assert!(
+        effects.iter().any(|e| matches!(
+            e,
+            Effect::Search { query, .. } if query.text == "refund status:open"
+        )),
+        "{effects:?}"
+    );
+}

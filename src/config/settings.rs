@@ -31,6 +31,11 @@
 //! base = "unanswered"              # unanswered | unsolved | latest | needs-reply
 //! category = "billing"
 //! tags = ["invoice"]
+//!
+//! [[views]]
+//! name = "refunds"
+//! base = "latest"
+//! search = "refund status:open"    # a saved search: the tab lists what it finds
 //! ```
 
 use std::collections::BTreeMap;

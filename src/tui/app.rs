@@ -301,6 +301,19 @@ impl App {
                 Some("unsolved") => Some(TopicStatus::Unsolved),
                 _ => None,
             };
+            if let Some(words) = saved.search.as_deref().filter(|w| !w.trim().is_empty()) {
+                // A saved search is a view of what the search finds.
+                views.push(ViewTab::for_search(
+                    &saved.name,
+                    crate::backend::SearchQuery {
+                        text: words.trim().to_string(),
+                        view: None,
+                        category: None,
+                        page: 1,
+                    },
+                ));
+                continue;
+            }
             views.push(ViewTab::new(
                 &saved.name,
                 QueueQuery {
