@@ -6,8 +6,6 @@
 //! The picker opens as soon as the catalogue is there; the member's badges fill in the "held"
 //! marks when they arrive (they are the profile board's badges part, so the board reuses them).
 
-use std::sync::Arc;
-
 use async_trait::async_trait;
 use serde::Serialize;
 
@@ -16,7 +14,7 @@ use crate::backend::{Backend, BackendError, Result};
 use crate::board::PartState;
 use crate::domain::*;
 use crate::text::sanitize_line;
-use crate::tui::overlay::{ConfirmNext, Overlay, PickItem, PickNext, PickValue};
+use crate::tui::overlay::{Overlay, PickItem, PickNext, PickValue};
 use crate::tui::{App, Effect, Level, Pane};
 
 type Effects = Vec<Effect>;
@@ -220,24 +218,8 @@ impl PickNext for PickBadge {
             badge,
             held_since,
         };
-        app.overlay = Some(Overlay::Confirm {
-            preview: write.preview(),
-            next: Box::new(Confirmed(write)),
-        });
+        super::write::confirm(app, write);
         Vec::new()
-    }
-}
-
-#[derive(Debug)]
-struct Confirmed(AwardBadge);
-
-impl ConfirmNext for Confirmed {
-    fn confirmed(self: Box<Self>, app: &mut App) -> Effects {
-        let op = app.start_op(Lands::pending(&self.0));
-        vec![Effect::Write {
-            op,
-            write: Arc::new(self.0),
-        }]
     }
 }
 

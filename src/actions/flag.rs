@@ -146,12 +146,8 @@ impl Write for FlagPost {
 // The console: `!` on a post of the thread. The flag types are read once (one request, the
 // first time), then a picker, a message where the type needs one, and the confirmation.
 
-use std::sync::Arc;
-
 use super::write::Lands;
-use crate::tui::overlay::{
-    ConfirmNext, Overlay, PickItem, PickNext, PickValue, Prompt, PromptNext,
-};
+use crate::tui::overlay::{Overlay, PickItem, PickNext, PickValue, Prompt, PromptNext};
 use crate::tui::{App, Effect, Level};
 
 type Effects = Vec<Effect>;
@@ -296,24 +292,8 @@ fn confirm(app: &mut App, write: FlagPost) -> Effects {
         app.set_status(App::describe_error(&e), Level::Warning);
         return Vec::new();
     }
-    app.overlay = Some(Overlay::Confirm {
-        preview: write.preview(),
-        next: Box::new(Confirmed(write)),
-    });
+    super::write::confirm(app, write);
     Vec::new()
-}
-
-#[derive(Debug)]
-struct Confirmed(FlagPost);
-
-impl ConfirmNext for Confirmed {
-    fn confirmed(self: Box<Self>, app: &mut App) -> Effects {
-        let op = app.start_op(Lands::pending(&self.0));
-        vec![Effect::Write {
-            op,
-            write: Arc::new(self.0),
-        }]
-    }
 }
 
 impl Lands for FlagPost {

@@ -2,8 +2,6 @@
 //! see and to take back in the web UI, so it runs at once, without a question; the post's
 //! count changes from the server's yes, with no re-read.
 
-use std::sync::Arc;
-
 use async_trait::async_trait;
 use serde::Serialize;
 
@@ -113,9 +111,5 @@ pub fn start(app: &mut App, _: Option<String>) -> Vec<Effect> {
         post_number: post.post_number,
         author: post.author.username,
     };
-    let op = app.start_op(Lands::pending(&write));
-    vec![Effect::Write {
-        op,
-        write: Arc::new(write),
-    }]
+    super::write::send(app, write)
 }

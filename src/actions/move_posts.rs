@@ -3,8 +3,6 @@
 //! topic is picked by title or `#id`. One confirmation says exactly what moves where. The
 //! posts leave the open thread from the answer itself, without reading the topic again.
 
-use std::sync::Arc;
-
 use async_trait::async_trait;
 use serde::Serialize;
 
@@ -12,9 +10,7 @@ use super::write::{Lands, Preview, Write};
 use crate::backend::{Backend, BackendError, Result};
 use crate::domain::*;
 use crate::text::sanitize_line;
-use crate::tui::overlay::{
-    ConfirmNext, Overlay, PickItem, PickNext, PickValue, Prompt, PromptNext,
-};
+use crate::tui::overlay::{Overlay, PickItem, PickNext, PickValue, Prompt, PromptNext};
 use crate::tui::{App, Effect, Level};
 
 type Effects = Vec<Effect>;
@@ -268,24 +264,8 @@ impl PromptNext for AskTitle {
     }
 }
 
-#[derive(Debug)]
-struct Confirmed(MovePosts);
-
-impl ConfirmNext for Confirmed {
-    fn confirmed(self: Box<Self>, app: &mut App) -> Effects {
-        let op = app.start_op(Lands::pending(&self.0));
-        vec![Effect::Write {
-            op,
-            write: Arc::new(self.0),
-        }]
-    }
-}
-
 fn confirm(app: &mut App, write: MovePosts) {
-    app.overlay = Some(Overlay::Confirm {
-        preview: write.preview(),
-        next: Box::new(Confirmed(write)),
-    });
+    super::write::confirm(app, write);
 }
 
 fn may_move(app: &App) -> bool {

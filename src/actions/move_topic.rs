@@ -160,11 +160,7 @@ impl PickNext for PickCategory {
             topic_title: self.topic_title,
             from: self.from,
         };
-        let op = app.start_op(Lands::pending(&write));
-        vec![Effect::Write {
-            op,
-            write: Arc::new(write),
-        }]
+        super::write::send(app, write)
     }
 }
 

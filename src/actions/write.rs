@@ -185,6 +185,33 @@ impl PartialEq for dyn AnyWrite {
     }
 }
 
+/// Starts a write: its operation in the status bar, and the effect that sends it.
+pub fn send<W: Lands>(app: &mut App, write: W) -> Vec<Effect> {
+    let op = app.start_op(Lands::pending(&write));
+    vec![Effect::Write {
+        op,
+        write: Arc::new(write),
+    }]
+}
+
+/// Asks before a public, hard-to-undo write: the confirmation shows its preview, and yes
+/// sends it.
+pub fn confirm<W: Lands>(app: &mut App, write: W) {
+    app.overlay = Some(crate::tui::Overlay::Confirm {
+        preview: write.preview(),
+        next: Box::new(SendOnYes(write)),
+    });
+}
+
+#[derive(Debug)]
+struct SendOnYes<W>(W);
+
+impl<W: Lands> crate::tui::overlay::ConfirmNext for SendOnYes<W> {
+    fn confirmed(self: Box<Self>, app: &mut App) -> Vec<Effect> {
+        send(app, self.0)
+    }
+}
+
 /// Shortens a text for one line of a preview.
 pub fn excerpt(text: &str, max_chars: usize) -> String {
     let flat = crate::text::sanitize_line(text);
