@@ -1341,3 +1341,83 @@ fn a_saved_search_is_a_view_of_what_it_finds() {
         "{effects:?}"
     );
 }
+
+#[test]
+fn a_platform_without_a_review_queue_has_no_review_tab_and_5_says_why() {
+    let mut h = Harness::new(Role::Moderator);
+    assert!(h.app.views.iter().any(|v| v.name == "review"));
+    let mut khoros_like = site();
+    khoros_like.features.review_queue =
+        Feature::missing("the Khoros moderation queue has no REST API modterm uses");
+    h.app.set_site(khoros_like);
+    assert!(
+        !h.app.views.iter().any(|v| v.name == "review"),
+        "not offered where the platform lacks it"
+    );
+    let effects = h.key(KeyCode::Char('5'));
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(h.status().contains("no REST API"), "{}", h.status());
+}
+
+#[test]
+fn a_bump_of_a_topic_no_unanswered_view_holds_costs_no_request() {
+    let mut h = Harness::new(Role::Moderator);
+    // Only the unanswered view is loaded: a post in a topic it does not hold cannot bring
+    // that topic in (it has answers), so the bump is not read.
+    let effects = h.app.update(Msg::Live(vec![LiveEvent::TopicListChanged {
+        topic_id: Some(TopicId::from(777)),
+        reason: "latest".into(),
+    }]));
+    assert!(effects.is_empty(), "{effects:?}");
+    // A new topic is read, and its second message a moment later is not read again.
+    let effects = h.app.update(Msg::Live(vec![LiveEvent::TopicListChanged {
+        topic_id: Some(TopicId::from(99)),
+        reason: "new_topic".into(),
+    }]));
+    assert_eq!(
+        effects,
+        vec![Effect::LoadTopicsById(vec![TopicId::from(99)])]
+    );
+    h.app.update(Msg::TopicsById {
+        asked: vec![TopicId::from(99)],
+        result: Ok(vec![topic_summary(99, "Wombat set-top box reboots", 1, 1)]),
+    });
+    let effects = h.app.update(Msg::Live(vec![LiveEvent::TopicListChanged {
+        topic_id: Some(TopicId::from(99)),
+        reason: "latest".into(),
+    }]));
+    assert!(
+        effects.is_empty(),
+        "the same change, read already: {effects:?}"
+    );
+    // A bump of a topic the view holds is read (it may have been answered).
+    let effects = h.app.update(Msg::Live(vec![LiveEvent::TopicListChanged {
+        topic_id: Some(TopicId::from(12)),
+        reason: "latest".into(),
+    }]));
+    assert_eq!(
+        effects,
+        vec![Effect::LoadTopicsById(vec![TopicId::from(12)])]
+    );
+    // With a view of answered topics loaded, a bump of any topic is read.
+    h.key(KeyCode::Char('3'));
+    let generation = h.app.views[2].generation;
+    h.app.update(Msg::Topics {
+        view: 2,
+        generation,
+        first_page: true,
+        result: Ok(TopicPage {
+            topics: vec![topic_summary(12, "Bill shows a roaming charge", 32, 2)],
+            next: None,
+            per_page: 30,
+        }),
+    });
+    let effects = h.app.update(Msg::Live(vec![LiveEvent::TopicListChanged {
+        topic_id: Some(TopicId::from(778)),
+        reason: "latest".into(),
+    }]));
+    assert_eq!(
+        effects,
+        vec![Effect::LoadTopicsById(vec![TopicId::from(778)])]
+    );
+}

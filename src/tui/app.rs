@@ -194,6 +194,8 @@ pub struct App {
     pub categories: HashMap<CategoryId, Category>,
     /// The badge catalogue, once loaded.
     pub badges: Option<Vec<Badge>>,
+    /// When the live feed last read each topic (see `queue::JUST_READ`).
+    pub just_read: HashMap<TopicId, Instant>,
     /// The badge catalogue has been asked for and its answer is on the way.
     pub badges_loading: bool,
     /// The site's flag types, read the first time a post is flagged.
@@ -334,6 +336,7 @@ impl App {
             categories: HashMap::new(),
             badges: None,
             badges_loading: false,
+            just_read: HashMap::new(),
             flag_types: None,
             flag_for: None,
             recent_badges: Vec::new(),

@@ -250,7 +250,7 @@ async fn console_loop(
                 connect_done = true;
                 match result {
                     Ok(s) => {
-                        app.site = s.backend.site().clone();
+                        app.set_site(s.backend.site().clone());
                         app.draft_site = s.draft_site();
                         app.config.username = s.username.clone();
                         for w in &s.warnings {

@@ -670,6 +670,16 @@ pub fn view(app: &mut App, name: Option<String>) -> Effects {
         .filter(|_| !name.is_empty());
     match index {
         Some(index) => app.switch_view(index),
+        None if name == crate::tui::review::REVIEW_TAB => {
+            let why = app
+                .site
+                .features
+                .review_queue
+                .reason()
+                .unwrap_or("there is no review view");
+            app.set_status(format!("the review queue: {why}"), Level::Warning);
+            none()
+        }
         None => {
             let names: Vec<&str> = app.views.iter().map(|v| v.name.as_str()).collect();
             app.set_status(

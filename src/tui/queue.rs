@@ -16,6 +16,9 @@ use super::views::{Loading, Placed};
 pub const PREFETCH_MARGIN: usize = 10;
 /// The filter asks the server once typing has paused this long.
 pub const FILTER_PAUSE: Duration = Duration::from_millis(400);
+/// A bump of a topic read this recently is the same change (a new topic reaches the bus as
+/// two messages, often in two polls).
+const JUST_READ: Duration = Duration::from_secs(2);
 /// Results asked of the server for the filter (one page).
 const FILTER_RESULTS_PAGE: u32 = 1;
 
@@ -200,6 +203,12 @@ impl App {
                 return Vec::new();
             }
         };
+        let now = Instant::now();
+        self.just_read
+            .retain(|_, at| now.duration_since(*at) < JUST_READ);
+        for id in &asked {
+            self.just_read.insert(id.clone(), now);
+        }
         for id in asked
             .iter()
             .filter(|id| !topics.iter().any(|t| t.id == **id))
@@ -259,8 +268,33 @@ impl App {
                 })
             })
             .collect();
+        // A bump ("latest": a post somewhere, nothing else said) can bring a topic no view
+        // holds into a view only if some loaded view lists answered topics; an unanswered view
+        // takes a topic in only as new ("new_topic", which is read). So with only unanswered
+        // views loaded, the bumps of topics they do not hold cost nothing, and a bump of a
+        // topic read a moment ago (a new topic's two messages) is not read twice.
+        let bump_can_enter = self.views.iter().any(|v| {
+            v.loaded
+                && v.review.is_none()
+                && v.search.is_none()
+                && v.query.view != QueueView::Unanswered
+        });
         for event in events {
             match event {
+                LiveEvent::TopicListChanged {
+                    topic_id: Some(id),
+                    reason,
+                } if reason == "latest" => {
+                    let held = self.views.iter().any(|v| v.contains(&id))
+                        || self.thread.as_ref().is_some_and(|t| t.topic_id == id);
+                    let just_read = self
+                        .just_read
+                        .get(&id)
+                        .is_some_and(|at| now.duration_since(*at) < JUST_READ);
+                    if (held || bump_can_enter) && !just_read {
+                        ids.push(id);
+                    }
+                }
                 LiveEvent::TopicListChanged { topic_id, .. } => ids.extend(topic_id),
                 LiveEvent::TopicChanged { topic_id, .. } => {
                     if let Some(thread) = self.thread.as_mut().filter(|t| t.topic_id == topic_id) {

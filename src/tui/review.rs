@@ -132,6 +132,24 @@ impl App {
         self.view_mut().review.as_mut()
     }
 
+    /// The connected site. What it lacks is not offered: a platform without a review queue
+    /// has no review tab (`5` then says why).
+    pub fn set_site(&mut self, site: SiteInfo) {
+        if !site.features.review_queue.is_available() {
+            let tab = self.views.iter().position(|v| v.review.is_some());
+            if let Some(i) = tab.filter(|i| *i != self.active_view) {
+                // Nothing has been asked for it yet (no load carries its index).
+                if self.views[i].loading.is_none() {
+                    self.views.remove(i);
+                    if self.active_view > i {
+                        self.active_view -= 1;
+                    }
+                }
+            }
+        }
+        self.site = site;
+    }
+
     /// Whether the queue pane shows the review queue.
     pub fn in_review(&self) -> bool {
         self.focus == Pane::Queue && self.review().is_some()
