@@ -151,11 +151,7 @@ impl ConfirmNext for Confirmed {
             list.deciding.extend(ids);
             list.marked.clear();
         }
-        let op = app.start_op(Lands::pending(&self.0));
-        vec![Effect::Write {
-            op,
-            write: std::sync::Arc::new(self.0),
-        }]
+        super::write::send(app, self.0)
     }
 }
 
