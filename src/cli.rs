@@ -689,22 +689,6 @@ pub async fn collect_reviewables(
     Ok(items)
 }
 
-/// "spam ×3, off_topic": why an item is in the queue, in a table cell.
-fn review_reasons(item: &Reviewable) -> String {
-    item.reasons
-        .iter()
-        .map(|r| {
-            let name = sanitize_line(&r.flag_type);
-            if r.count > 1 {
-                format!("{name} ×{}", r.count)
-            } else {
-                name
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 pub async fn review(session: &Session, filter: ReviewFilter, limit: usize, out: Out) -> Result<()> {
     let category = match filter.category.as_deref().filter(|c| !c.trim().is_empty()) {
         Some(c) => Some(find_category(session, c.trim()).await?.id),
@@ -737,7 +721,7 @@ pub async fn review(session: &Session, filter: ReviewFilter, limit: usize, out: 
                 sanitize_line(r.kind.label()),
                 r.status.label().to_string(),
                 format!("{:.1}", r.score),
-                truncate(&review_reasons(r), 32),
+                truncate(&crate::actions::review::reasons(r), 32),
                 sanitize_line(
                     r.target_author
                         .as_ref()

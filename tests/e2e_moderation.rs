@@ -3,34 +3,10 @@
 
 mod pty;
 
-use std::time::{Duration, Instant};
-
 use modterm::config::Mode;
 use modterm::sandbox::Faults;
 use pty::{keys_for, Console, Site};
 use serde_json::Value;
-
-/// Waits (bounded) until `check` holds for the value at `path` as `user`.
-async fn wait_server(
-    site: &Site,
-    user: &str,
-    path: &str,
-    what: &str,
-    check: impl Fn(&Value) -> bool,
-) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let value = site.get(user, path).await;
-        if check(&value) {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "timed out waiting for {what}: {value}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
 
 /// Types a palette command and runs it.
 fn palette(console: &mut Console, command: &str) {
@@ -82,8 +58,7 @@ async fn accept_a_solution_from_the_thread() {
     console.send("j");
     // Reversible: no confirmation, an undo instead.
     console.send(&keys_for(Mode::Thread, "accept_solution"));
-    wait_server(
-        &site,
+    site.wait_for_value(
         "mod_anna",
         &format!("/t/{id}.json"),
         "the accepted answer",
@@ -99,8 +74,7 @@ async fn accept_a_solution_from_the_thread() {
     console.wait_for("u undoes");
     // `u` takes it back.
     console.send(&keys_for(Mode::Global, "undo"));
-    wait_server(
-        &site,
+    site.wait_for_value(
         "mod_anna",
         &format!("/t/{id}.json"),
         "the solution undone",
@@ -138,8 +112,7 @@ async fn move_a_topic_to_another_category() {
     console.send(target["slug"].as_str().unwrap());
     // Reversible: it runs at once, with an undo.
     console.send("\r");
-    wait_server(
-        &site,
+    site.wait_for_value(
         "mod_anna",
         &format!("/t/{id}.json"),
         "the new category",
@@ -173,8 +146,7 @@ async fn move_two_posts_to_a_new_topic() {
     console.send("\r");
     console.wait_for("to a new topic");
     console.send("y");
-    wait_server(
-        &site,
+    site.wait_for_value(
         "mod_anna",
         &format!("/t/{id}.json"),
         "two posts gone",
@@ -236,8 +208,7 @@ async fn award_a_badge_to_a_posts_author() {
     console.send("\r");
     console.wait_for("Award «");
     console.send("y");
-    wait_server(
-        &site,
+    site.wait_for_value(
         "mod_anna",
         &format!("/user-badges/{author}.json"),
         "the badge",

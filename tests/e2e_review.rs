@@ -5,26 +5,10 @@
 
 mod pty;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use pty::{key_bytes, Site};
 use serde_json::Value;
-
-async fn wait_server(site: &Site, path: &str, what: &str, check: impl Fn(&Value) -> bool) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        // Read as another account, so the console's own requests stay apart in the log.
-        let value = site.get("admin", path).await;
-        if check(&value) {
-            return value;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "timed out waiting for {what}: {value}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
 
 fn ids_of_kind(queue: &Value, kind: &str) -> Vec<u64> {
     queue["reviewables"]
@@ -87,7 +71,7 @@ async fn search_reply_and_a_bulk_review_from_the_console() {
     console.send(&key_bytes("C-y"));
     console.wait_for("y / Enter: yes");
     console.send("y");
-    wait_server(&site, &format!("/t/{topic}.json"), "the reply", |t| {
+    site.wait_for_value("admin", &format!("/t/{topic}.json"), "the reply", |t| {
         t["posts_count"].as_u64() == Some(posts_before + 1)
     })
     .await;
@@ -121,13 +105,14 @@ async fn search_reply_and_a_bulk_review_from_the_console() {
     console.wait_for("Approve and publish 1 post");
     console.send("y");
     console.wait_for("1 of 1 done");
-    let approved = wait_server(
-        &site,
-        &format!("/review/{}.json", held[0]),
-        "the approval",
-        |v| v["reviewable"]["status"] == 1,
-    )
-    .await;
+    let approved = site
+        .wait_for_value(
+            "admin",
+            &format!("/review/{}.json", held[0]),
+            "the approval",
+            |v| v["reviewable"]["status"] == 1,
+        )
+        .await;
     assert_eq!(approved["reviewable"]["type"], "ReviewableQueuedPost");
     let total = |q: &Value| q["meta"]["total_rows_reviewables"].as_u64().expect("total");
     let still = site.get("admin", "/review.json").await;

@@ -6,10 +6,9 @@
 
 mod pty;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use pty::{key_bytes, Console, Site};
-use serde_json::Value;
 
 /// The keys pressed so far (typing is sent with `Console::send` directly and not counted).
 struct Keys<'a> {
@@ -22,22 +21,6 @@ impl Keys<'_> {
     fn press(&mut self, key: &'static str) {
         self.console.send(&key_bytes(key));
         self.pressed.push(key);
-    }
-}
-
-async fn wait_server(site: &Site, path: &str, what: &str, check: impl Fn(&Value) -> bool) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        // Read as another account, so the console's own requests stay apart in the log.
-        let value = site.get("admin", path).await;
-        if check(&value) {
-            return value;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "timed out waiting for {what}: {value}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 
@@ -133,7 +116,7 @@ async fn the_seven_jobs_take_at_most_18_keys() {
     keys.press("C-y");
     keys.console.wait_for("y / Enter: yes");
     keys.press("y");
-    wait_server(&site, &format!("/t/{oldest}.json"), "the reply", |t| {
+    site.wait_for_value("admin", &format!("/t/{oldest}.json"), "the reply", |t| {
         t["posts_count"] == 2
     })
     .await;
@@ -141,8 +124,8 @@ async fn the_seven_jobs_take_at_most_18_keys() {
 
     // 3. The new post is selected: accepting it is one key, with an undo instead of a question.
     keys.press("a");
-    wait_server(
-        &site,
+    site.wait_for_value(
+        "admin",
         &format!("/t/{oldest}.json"),
         "the accepted reply",
         |t| t["accepted_answer"]["post_number"] == 2,
@@ -168,8 +151,8 @@ async fn the_seven_jobs_take_at_most_18_keys() {
     keys.press("Enter");
     keys.console.wait_for("to a new topic");
     keys.press("y");
-    wait_server(
-        &site,
+    site.wait_for_value(
+        "admin",
         &format!("/t/{split_id}.json"),
         "two posts moved",
         |t| t["posts_count"] == 1,
@@ -182,17 +165,18 @@ async fn the_seven_jobs_take_at_most_18_keys() {
     keys.press("M");
     keys.console.wait_for("to category");
     keys.press("Enter");
-    let moved = wait_server(
-        &site,
-        &format!("/t/{split_id}.json"),
-        "the topic moved",
-        |t| {
-            t["category_id"]
-                .as_u64()
-                .is_some_and(|c| c != split_category)
-        },
-    )
-    .await;
+    let moved = site
+        .wait_for_value(
+            "admin",
+            &format!("/t/{split_id}.json"),
+            "the topic moved",
+            |t| {
+                t["category_id"]
+                    .as_u64()
+                    .is_some_and(|c| c != split_category)
+            },
+        )
+        .await;
     assert_ne!(moved["category_id"].as_u64(), Some(split_category));
 
     // 7. The author's board (its badges, and the badge catalogue in the same round trip).
@@ -210,8 +194,8 @@ async fn the_seven_jobs_take_at_most_18_keys() {
     keys.press("Enter");
     keys.console.wait_for("Award «Mentor»");
     keys.press("y");
-    wait_server(
-        &site,
+    site.wait_for_value(
+        "admin",
         &format!("/user-badges/{author}.json"),
         "the badge",
         |v| {

@@ -83,21 +83,27 @@ pub fn describe(item: &Reviewable) -> String {
     if let Some(t) = &item.topic_title {
         s.push_str(&format!(" in «{}»", excerpt(t, 50)));
     }
-    let why: Vec<String> = item
-        .reasons
-        .iter()
-        .map(|r| {
-            if r.count > 1 {
-                format!("{} ×{}", sanitize_line(&r.flag_type), r.count)
-            } else {
-                sanitize_line(&r.flag_type)
-            }
-        })
-        .collect();
+    let why = reasons(item);
     if !why.is_empty() {
-        s.push_str(&format!(" ({})", why.join(", ")));
+        s.push_str(&format!(" ({why})"));
     }
     s
+}
+
+/// Why an item is in the queue, short: "spam ×3, off_topic" (sanitized).
+pub fn reasons(item: &Reviewable) -> String {
+    item.reasons
+        .iter()
+        .map(|r| {
+            let name = sanitize_line(&r.flag_type);
+            if r.count > 1 {
+                format!("{name} ×{}", r.count)
+            } else {
+                name
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// "now approved", from what the server said.

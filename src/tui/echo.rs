@@ -4,7 +4,7 @@
 //! that change on the live feed. The console has already applied the write's own answer, so
 //! re-reading the topic for its echo would spend a request on nothing new. While a write to a
 //! topic is in flight, events about that topic are held; when it lands, events that bring
-//! nothing the console does not already hold (no post number beyond what it has) are dropped
+//! nothing the console does not already hold (no post it lacks) are dropped
 //! for a few seconds, and the rest go through as usual.
 
 use std::collections::HashMap;

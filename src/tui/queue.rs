@@ -285,13 +285,13 @@ impl App {
                     topic_id: Some(id),
                     reason,
                 } if reason == "latest" => {
-                    let held = self.views.iter().any(|v| v.contains(&id))
+                    let loaded = self.views.iter().any(|v| v.contains(&id))
                         || self.thread.as_ref().is_some_and(|t| t.topic_id == id);
                     let just_read = self
                         .just_read
                         .get(&id)
                         .is_some_and(|at| now.duration_since(*at) < JUST_READ);
-                    if (held || bump_can_enter) && !just_read {
+                    if (loaded || bump_can_enter) && !just_read {
                         ids.push(id);
                     }
                 }

@@ -358,6 +358,30 @@ impl Site {
             .unwrap()
     }
 
+    /// Waits (bounded) until `check` holds for the value at `path` read as `user`; returns it.
+    /// Tests read as an account the console does not use, so its requests stay apart in the
+    /// log.
+    pub async fn wait_for_value(
+        &self,
+        user: &str,
+        path: &str,
+        what: &str,
+        check: impl Fn(&Value) -> bool,
+    ) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let value = self.get(user, path).await;
+            if check(&value) {
+                return value;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}: {value}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// The oldest unanswered topic: (id, title).
     pub async fn oldest_unanswered(&self) -> (u64, String) {
         let list = self

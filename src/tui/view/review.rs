@@ -58,22 +58,6 @@ fn title(app: &App, list: &ReviewList) -> String {
     t
 }
 
-/// Why the item is there, short: "spam ×3, off_topic".
-fn reasons(item: &Reviewable) -> String {
-    item.reasons
-        .iter()
-        .map(|r| {
-            let name = sanitize_line(&r.flag_type);
-            if r.count > 1 {
-                format!("{name} ×{}", r.count)
-            } else {
-                name
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// How wide the columns are: a narrow pane gives up the score and shortens why and whose, so
 /// the topic keeps some room.
 struct ReviewColumns {
@@ -121,7 +105,7 @@ impl ReviewColumns {
             "{:9}{:13}{:why$}{:whose$}",
             fit(age, 8),
             fit(item.kind.label(), 12),
-            fit(&reasons(item), self.why - 1),
+            fit(&crate::actions::review::reasons(item), self.why - 1),
             fit(author, self.whose - 1),
             why = self.why,
             whose = self.whose
