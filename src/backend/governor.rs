@@ -8,6 +8,13 @@
 //! reserve free for them. A 429 pauses everything for the server's `Retry-After`; the pause is
 //! part of the published [`Budget`], so the status bar can count it down.
 //!
+//! The server counts a request when it arrives, which is some time after the governor let it
+//! go: a request held up on its way (a busy machine, a slow link) can arrive after the next one
+//! was admitted and so still be in the server's window when the governor thinks it has left.
+//! So each request's place in the window is taken again when its answer comes (the request
+//! had arrived by then): [`Governor::admit`] hands out an [`Admission`] that does it when
+//! dropped, and the window the governor keeps always ends no earlier than the server's.
+//!
 //! The priority travels with the task (a task-local), so callers mark a whole piece of work as
 //! background with [`in_background`] and the backend trait stays free of it.
 
@@ -289,8 +296,9 @@ impl Governor {
         });
     }
 
-    /// Waits for room for one request of the calling task's priority, then counts it.
-    pub async fn admit(&self) {
+    /// Waits for room for one request of the calling task's priority, then counts it. Keep
+    /// the [`Admission`] until the answer has come (or the request failed).
+    pub async fn admit(&self) -> Admission<'_> {
         let priority = current_priority();
         let mut registered = false;
         loop {
@@ -313,7 +321,10 @@ impl Governor {
                             s.day.push_back(now);
                         }
                         self.publish(&s, now);
-                        return;
+                        return Admission {
+                            governor: self,
+                            admitted: now,
+                        };
                     }
                     Some(wait) => {
                         if !registered {
@@ -336,6 +347,22 @@ impl Governor {
         }
     }
 
+    /// The request admitted at `admitted` is answered: it counts from now.
+    fn answered(&self, admitted: Instant) {
+        if self.limits.per_minute == 0 && self.limits.per_day.is_none() {
+            return;
+        }
+        let now = Instant::now();
+        let mut s = self.lock();
+        if self.limits.per_minute > 0 {
+            restamp(&mut s.minute, admitted, now);
+        }
+        if self.limits.per_day.is_some() {
+            restamp(&mut s.day, admitted, now);
+        }
+        self.publish(&s, now);
+    }
+
     /// The server answered 429: nothing goes out until `wait` has passed.
     pub fn refused(&self, wait: Duration) {
         let now = Instant::now();
@@ -347,6 +374,31 @@ impl Governor {
         drop(s);
         self.wake.notify_waiters();
     }
+}
+
+/// One admitted request's place in the window. Dropping it (once the answer has come, or the
+/// request has failed or been given up) moves the place to that moment.
+#[must_use = "keep the admission until the request is answered"]
+#[derive(Debug)]
+pub struct Admission<'a> {
+    governor: &'a Governor,
+    admitted: Instant,
+}
+
+impl Drop for Admission<'_> {
+    fn drop(&mut self) {
+        self.governor.answered(self.admitted);
+    }
+}
+
+/// Moves one entry of a time-ordered window from `from` to `to` (`to` later); an entry already
+/// aged out of the window is put back, since the server may still count the request.
+fn restamp(window: &mut VecDeque<Instant>, from: Instant, to: Instant) {
+    if let Some(i) = window.iter().rposition(|t| *t == from) {
+        window.remove(i);
+    }
+    let at = window.partition_point(|t| *t <= to);
+    window.insert(at, to);
 }
 
 impl Drop for Governor {
@@ -373,14 +425,14 @@ mod tests {
         let g = Governor::new(limits(3, 300));
         let start = Instant::now();
         for _ in 0..3 {
-            g.admit().await;
+            drop(g.admit().await);
         }
         assert!(
             start.elapsed() < Duration::from_millis(100),
             "the first three go at once"
         );
         assert_eq!(g.snapshot().used_minute, 3);
-        g.admit().await;
+        drop(g.admit().await);
         assert!(
             start.elapsed() >= Duration::from_millis(290),
             "the fourth waits for the first to leave the window"
@@ -388,20 +440,49 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_request_counts_from_its_answer_not_from_its_admission() {
+        let g = Governor::new(limits(1, 300));
+        let start = Instant::now();
+        let slow = g.admit().await;
+        // The request takes 200 ms to be answered: the server may have counted it as late
+        // as that, so the next one waits for 200 + 300 ms, not 300.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        drop(slow);
+        drop(g.admit().await);
+        assert!(
+            start.elapsed() >= Duration::from_millis(490),
+            "waited {:?}",
+            start.elapsed()
+        );
+    }
+
+    #[test]
+    fn restamping_keeps_the_window_in_order() {
+        let t = Instant::now();
+        let ms = |n| t + Duration::from_millis(n);
+        let mut w: VecDeque<Instant> = [ms(0), ms(10), ms(20)].into();
+        restamp(&mut w, ms(0), ms(15));
+        assert_eq!(w, VecDeque::from([ms(10), ms(15), ms(20)]));
+        // An entry that had aged out comes back at its answer.
+        restamp(&mut w, ms(5), ms(30));
+        assert_eq!(w, VecDeque::from([ms(10), ms(15), ms(20), ms(30)]));
+    }
+
+    #[tokio::test]
     async fn background_leaves_a_reserve_for_the_user() {
         let g = std::sync::Arc::new(Governor::new(limits(5, 400)));
         // Background may take 5 - 1 = 4.
         for _ in 0..4 {
-            in_background(g.admit()).await;
+            drop(in_background(g.admit()).await);
         }
         let g2 = g.clone();
         let background = tokio::spawn(async move {
-            in_background(g2.admit()).await;
+            drop(in_background(g2.admit()).await);
             Instant::now()
         });
         tokio::time::sleep(Duration::from_millis(30)).await;
         let before = Instant::now();
-        g.admit().await;
+        drop(g.admit().await);
         assert!(
             before.elapsed() < Duration::from_millis(50),
             "the user's request takes the reserve at once"
@@ -421,7 +502,7 @@ mod tests {
         assert!(b.is_tight());
         assert!(b.label().starts_with("api paused"), "{}", b.label());
         let start = Instant::now();
-        g.admit().await;
+        drop(g.admit().await);
         assert!(start.elapsed() >= Duration::from_millis(190));
         assert_eq!(g.snapshot().paused_for, None);
         assert_eq!(g.snapshot().refused, 1);
@@ -432,7 +513,7 @@ mod tests {
         let g = Governor::new(Limits::unlimited());
         let start = Instant::now();
         for _ in 0..2000 {
-            g.admit().await;
+            drop(g.admit().await);
         }
         assert!(start.elapsed() < Duration::from_millis(500));
         assert!(!g.snapshot().is_tight());

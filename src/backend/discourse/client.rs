@@ -216,7 +216,7 @@ impl Client {
         pause_on_refusal: bool,
         remap: Remap,
     ) -> Result<Vec<u8>> {
-        self.governor.admit().await;
+        let _admission = self.governor.admit().await;
         let mut resp = req.send().await.map_err(network_error)?;
         let status = resp.status().as_u16();
         let refused_user_key =
@@ -282,7 +282,7 @@ impl Client {
         let Ok(url) = self.url("/session/current.json", &[]) else {
             return false;
         };
-        self.governor.admit().await;
+        let _admission = self.governor.admit().await;
         matches!(self.http.get(url).send().await, Ok(r) if r.status().as_u16() == 403)
     }
 

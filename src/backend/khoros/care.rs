@@ -128,7 +128,7 @@ impl Care {
     /// One GET under `/api/v2`: the envelope's `data`. `Ok(None)` for a 404 (no such author).
     async fn get(&self, path: &str) -> Result<Option<Value>> {
         let url = format!("{}/api/v2{path}", self.base);
-        self.governor.admit().await;
+        let _admission = self.governor.admit().await;
         let mut resp = self
             .http
             .get(&url)

@@ -406,7 +406,7 @@ impl Client {
     /// One request, once it has room in the budget: the envelope's `data` (for v1, the
     /// `value`'s `$`), or what the failure means.
     async fn send(&self, req: reqwest::RequestBuilder) -> std::result::Result<Value, Failure> {
-        self.governor.admit().await;
+        let _admission = self.governor.admit().await;
         let mut resp = req.send().await.map_err(network_error)?;
         let status = resp.status().as_u16();
         let retry_after = resp
