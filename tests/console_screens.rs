@@ -765,6 +765,55 @@ fn stale_reply_guard_asks_and_keeps_the_draft() {
     assert!(h.app.composer.is_none());
 }
 
+#[test]
+fn a_changed_edit_asks_before_esc_throws_it_away() {
+    let mut h = Harness::new(Role::Moderator);
+    h.open_thread();
+    let open_edit = |h: &mut Harness| {
+        let effects = h.key(KeyCode::Char('e'));
+        let [Effect::LoadPostSource(post_id)] = effects.as_slice() else {
+            panic!("{effects:?}");
+        };
+        let post_id = post_id.clone();
+        h.app.update(Msg::PostSource {
+            post_id,
+            result: Ok("The router needs a reset.".into()),
+        });
+        assert!(h.app.composer.as_ref().is_some_and(|c| c.editing.is_some()));
+    };
+    // Unchanged, one Esc closes it: nothing would be lost.
+    open_edit(&mut h);
+    h.key(KeyCode::Esc);
+    assert!(h.app.composer.is_none(), "{}", h.status());
+    // Changed, the first Esc asks and keeps the text.
+    open_edit(&mut h);
+    h.chars(" Hold the button ten seconds.");
+    let effects = h.key(KeyCode::Esc);
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(h.app.composer.is_some(), "the edit is still open");
+    assert!(h.status().contains("Esc again discards"), "{}", h.status());
+    // Typing more means the next Esc asks again.
+    h.chars("!");
+    h.key(KeyCode::Esc);
+    assert!(h.app.composer.is_some(), "asked again after a change");
+    let effects = h.key(KeyCode::Esc);
+    assert!(
+        effects.is_empty(),
+        "an edit has no draft to save: {effects:?}"
+    );
+    assert!(h.app.composer.is_none());
+    assert!(h.status().contains("edit discarded"), "{}", h.status());
+    // Ctrl-C asks once too, then gets out.
+    open_edit(&mut h);
+    h.chars(" Then wait.");
+    assert!(h
+        .key_mod(KeyCode::Char('c'), KeyModifiers::CONTROL)
+        .is_empty());
+    assert!(h.app.exit.is_none(), "{}", h.status());
+    let effects = h.key_mod(KeyCode::Char('c'), KeyModifiers::CONTROL);
+    assert_eq!(effects.last(), Some(&Effect::Quit));
+}
+
 // ---- moderation flows -----------------------------------------------------------------------
 
 #[test]

@@ -5,12 +5,10 @@
 
 mod pty;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use modterm::sandbox::{RequestRecord, Sandbox, SandboxOptions};
-use pty::{key_bytes, Site, API_KEY};
+use pty::{key_bytes, Site, Watch, API_KEY};
 use serde_json::{json, Value};
 
 /// The console's own requests: its account's, without the feed's long polls and presence.
@@ -164,27 +162,7 @@ async fn watch_reports_a_new_topic_on_the_demo_within_its_limits() {
     .await
     .expect("sandbox starts");
     let url = sandbox.url();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_modterm"))
-        .args(["watch", "--json", "--view", "unanswered"])
-        .env("MODTERM_URL", &url)
-        .env("MODTERM_API_KEY", API_KEY)
-        .env("MODTERM_USERNAME", "mod_anna")
-        .env("MODTERM_CONFIG_DIR", home.path().join("config"))
-        .env("MODTERM_DATA_DIR", home.path().join("data"))
-        .env_remove("MODTERM_PROFILE")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel::<String>();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                return;
-            }
-        }
-    });
+    let watch = Watch::start(&url, home.path());
     // Started: its first read is done and it waits on the feed.
     let deadline = Instant::now() + Duration::from_secs(20);
     while !sandbox
@@ -202,10 +180,9 @@ async fn watch_reports_a_new_topic_on_the_demo_within_its_limits() {
     let id = new_topic(&url, &http, title).await;
     let mut seen = None;
     while started.elapsed() < Duration::from_secs(5) {
-        let Ok(line) = rx.recv_timeout(Duration::from_millis(100)) else {
+        let Some(event) = watch.next_event(Duration::from_millis(100)) else {
             continue;
         };
-        let event: Value = serde_json::from_str(&line).unwrap_or(Value::Null);
         if event["event"] == "entered"
             && event["topic_id"].as_str() == Some(id.to_string().as_str())
         {
@@ -214,8 +191,7 @@ async fn watch_reports_a_new_topic_on_the_demo_within_its_limits() {
         }
     }
     let took = started.elapsed();
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(watch);
     let event = seen.unwrap_or_else(|| panic!("watch did not report topic {id} within 5 s"));
     assert_eq!(event["title"], title);
     let made = console_requests(&sandbox, "mod_anna");

@@ -3,12 +3,10 @@
 
 mod pty;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use modterm::config::Mode;
-use pty::{keys_for, Site, API_KEY};
+use pty::{keys_for, Site, Watch, API_KEY};
 use serde_json::{json, Value};
 
 async fn post_as(site: &Site, user: &str, path: &str, body: Value) -> Value {
@@ -146,28 +144,7 @@ async fn presence_shows_and_the_stale_guard_keeps_a_draft() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn watch_prints_a_line_for_a_new_topic() {
     let site = Site::start().await;
-    let home = site.home.path().to_path_buf();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_modterm"))
-        .args(["watch", "--json", "--view", "unanswered"])
-        .env("MODTERM_URL", site.sandbox.url())
-        .env("MODTERM_API_KEY", API_KEY)
-        .env("MODTERM_USERNAME", "mod_anna")
-        .env("MODTERM_CONFIG_DIR", home.join("wconfig"))
-        .env("MODTERM_DATA_DIR", home.join("wdata"))
-        .env_remove("MODTERM_PROFILE")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel::<String>();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                return;
-            }
-        }
-    });
+    let watch = Watch::start(&site.sandbox.url(), site.home.path());
     // Watch's first snapshot may or may not include a topic created while it starts; keep
     // creating topics (bounded) until it reports one of them as entered.
     let title = "Watch me: TV box stuck on boot logo";
@@ -180,8 +157,7 @@ async fn watch_prints_a_line_for_a_new_topic() {
         if n % 4 == 0 {
             created.push(new_topic(&site, "member_mia", &format!("{title} #{n}")).await);
         }
-        while let Ok(line) = rx.recv_timeout(Duration::from_millis(150)) {
-            let event: Value = serde_json::from_str(&line).unwrap_or(Value::Null);
+        while let Some(event) = watch.next_event(Duration::from_millis(150)) {
             if event["event"] == "entered"
                 && event["topic_id"]
                     .as_str()
@@ -193,8 +169,7 @@ async fn watch_prints_a_line_for_a_new_topic() {
             }
         }
     }
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(watch);
     let event = seen.expect("watch printed the new topic");
     assert!(event["title"].as_str().unwrap().starts_with(title));
     assert_eq!(event["view"], "unanswered");

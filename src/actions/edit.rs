@@ -228,7 +228,7 @@ pub fn on_source(app: &mut App, post_id: PostId, result: Result<String>) -> Effe
         0,
         app.site.min_reply_chars,
     );
-    composer.editing = Some(EditTarget { post, before: raw });
+    composer.editing = Some(EditTarget::new(post, raw));
     app.composer = Some(composer);
     app.focus = Pane::Composer;
     let send = app
@@ -237,11 +237,40 @@ pub fn on_source(app: &mut App, post_id: PostId, result: Result<String>) -> Effe
         .keys_for(crate::config::Mode::Composer, "send_reply")
         .unwrap_or_else(|| ":send_reply".into());
     app.set_status(
-        format!("editing the post: {send} saves the edit (asks for a reason), Esc discards it"),
+        format!(
+            "editing the post: {send} saves the edit (asks for a reason), Esc twice discards it"
+        ),
         Level::Info,
     );
     app.rerender_thread();
     Vec::new()
+}
+
+/// An edit has no draft on disk: before a changed one is thrown away (by `again`, the key or
+/// action that would do it), the first press asks. True when it asked, and the caller stops.
+pub fn ask_before_discarding(app: &mut App, again: &str) -> bool {
+    let Some(composer) = app.composer.as_mut() else {
+        return false;
+    };
+    let changed = composer.edit_changed();
+    let Some(edit) = composer
+        .editing
+        .as_mut()
+        .filter(|e| changed && !e.discard_asked)
+    else {
+        return false;
+    };
+    edit.discard_asked = true;
+    let send = app
+        .config
+        .keymap
+        .keys_for(crate::config::Mode::Composer, "send_reply")
+        .unwrap_or_else(|| ":send_reply".into());
+    app.set_status(
+        format!("the edit has changes: {again} again discards them, {send} saves"),
+        Level::Warning,
+    );
+    true
 }
 
 /// The send key in an editing composer: the reason first.

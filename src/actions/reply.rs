@@ -337,6 +337,9 @@ pub fn close_composer(app: &mut App, keep_draft: bool) -> Effects {
     }
     let mut effects = Vec::new();
     if app.composer.as_ref().is_some_and(|c| c.editing.is_some()) {
+        if crate::actions::edit::ask_before_discarding(app, "Esc") {
+            return effects;
+        }
         app.composer = None;
         app.set_status("edit discarded: the post is unchanged", Level::Info);
     }

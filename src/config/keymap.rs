@@ -567,14 +567,15 @@ impl Keymap {
     }
 
     /// The bindings in force in `mode` (its own and the global ones not shadowed), sorted in
-    /// the order of the action registry, then argument, then keys: for the help screen.
+    /// the order of the action registry, then keys, then argument: for the help screen (the
+    /// views read 1, 2, 3…, not in the alphabetical order of their names).
     pub fn bindings(&self, mode: Mode) -> Vec<Binding> {
         let mut v: Vec<Binding> = self.effective(mode).into_iter().cloned().collect();
         v.sort_by(|a, b| {
-            (a.action.kind, &a.action.arg, &a.keys_text).cmp(&(
+            (a.action.kind, &a.keys_text, &a.action.arg).cmp(&(
                 b.action.kind,
-                &b.action.arg,
                 &b.keys_text,
+                &b.action.arg,
             ))
         });
         v
@@ -1033,6 +1034,18 @@ mod tests {
             .map(|b| b.keys_text.clone())
             .collect();
         assert_eq!(help, ["q", "C-x e"]);
+    }
+
+    #[test]
+    fn help_lists_the_views_in_the_order_of_their_keys() {
+        let km = Keymap::builtin("default").expect("default");
+        let views: Vec<String> = km
+            .bindings(Mode::Queue)
+            .into_iter()
+            .filter(|b| b.action.kind == crate::actions::ActionKind::View)
+            .map(|b| b.keys_text)
+            .collect();
+        assert_eq!(views, ["1", "2", "3", "4", "5"]);
     }
 
     #[test]

@@ -40,6 +40,18 @@ pub struct EditTarget {
     pub post: crate::domain::Post,
     /// The text as it was when the edit began.
     pub before: String,
+    /// Esc was pressed once on a changed edit: the next Esc discards it.
+    pub discard_asked: bool,
+}
+
+impl EditTarget {
+    pub fn new(post: crate::domain::Post, before: String) -> EditTarget {
+        EditTarget {
+            post,
+            before,
+            discard_asked: false,
+        }
+    }
 }
 
 impl std::fmt::Debug for Composer {
@@ -112,10 +124,20 @@ impl Composer {
 
     /// The text changed: the draft is due on disk shortly.
     pub fn touched(&mut self) {
-        if self.editing.is_some() {
-            return; // an edit is not a reply: no draft of it goes to disk
+        if let Some(edit) = self.editing.as_mut() {
+            // An edit is not a reply: no draft of it goes to disk. A change after the first
+            // Esc asks again before the edit is discarded.
+            edit.discard_asked = false;
+            return;
         }
         self.draft_due = Some(Instant::now() + DRAFT_DEBOUNCE);
+    }
+
+    /// An edit whose text differs from the post's.
+    pub fn edit_changed(&self) -> bool {
+        self.editing
+            .as_ref()
+            .is_some_and(|e| e.before.trim_end() != self.text().trim_end())
     }
 
     pub fn replace_text(&mut self, text: &str) {

@@ -21,6 +21,9 @@ fn none() -> Effects {
 // ---- global ---------------------------------------------------------------------------------
 
 pub fn quit(app: &mut App, _: Option<String>) -> Effects {
+    if crate::actions::edit::ask_before_discarding(app, "quit") {
+        return none();
+    }
     let mut effects = crate::actions::reply::flush_draft(app);
     app.exit = Some(Exit::Quit);
     effects.push(Effect::Quit);

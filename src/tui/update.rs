@@ -215,7 +215,8 @@ impl App {
     // ---- keys ---------------------------------------------------------------------------
 
     fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
-        // Ctrl-C always gets out, whatever the keymap says (drafts are flushed on the way).
+        // Ctrl-C always gets out, whatever the keymap says (drafts are flushed on the way; a
+        // changed edit, which has no draft, asks once first).
         if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
             return Action::new(ActionKind::Quit).run(self);
         }

@@ -428,3 +428,52 @@ pub fn keys_for(mode: Mode, action: &str) -> String {
     let keys = keymap.keys_for(mode, action).expect("bound");
     keys.split(' ').map(key_bytes).collect()
 }
+
+/// `modterm watch --json --view unanswered` as mod_anna, with its JSON lines read on a thread;
+/// killed when dropped.
+pub struct Watch {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+}
+
+impl Watch {
+    /// Starts it against `url`, its config and data directories under `home`.
+    pub fn start(url: &str, home: &Path) -> Watch {
+        use std::io::{BufRead, BufReader};
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_modterm"))
+            .args(["watch", "--json", "--view", "unanswered"])
+            .env("MODTERM_URL", url)
+            .env("MODTERM_API_KEY", API_KEY)
+            .env("MODTERM_USERNAME", "mod_anna")
+            .env("MODTERM_CONFIG_DIR", home.join("watch-config"))
+            .env("MODTERM_DATA_DIR", home.join("watch-data"))
+            .env_remove("MODTERM_PROFILE")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("modterm watch starts");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        Watch { child, lines }
+    }
+
+    /// The next line printed within `timeout`, as JSON (`Null` if it is not JSON).
+    pub fn next_event(&self, timeout: Duration) -> Option<Value> {
+        let line = self.lines.recv_timeout(timeout).ok()?;
+        Some(serde_json::from_str(&line).unwrap_or(Value::Null))
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

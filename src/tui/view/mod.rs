@@ -92,6 +92,16 @@ fn fit(text: &str, width: usize) -> String {
     out
 }
 
+/// A column cell: `text` fitted to `width - 1` display columns, then padded with spaces to
+/// `width` (`format!("{:w$}")` pads by characters, which misaligns wide ones).
+fn cell(text: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthStr;
+    let mut out = fit(text, width.saturating_sub(1));
+    let used = out.width();
+    out.extend(std::iter::repeat_n(' ', width.saturating_sub(used)));
+    out
+}
+
 fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let w = width.min(area.width);
     let h = height.min(area.height);
@@ -105,7 +115,8 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
 
 #[cfg(test)]
 mod tests {
-    use super::fit;
+    use super::{cell, fit};
+    use unicode_width::UnicodeWidthStr;
 
     #[test]
     fn fit_truncates_by_display_width() {
@@ -113,5 +124,14 @@ mod tests {
         assert_eq!(fit("hello world", 6), "hello…");
         assert_eq!(fit("漢字漢字", 5), "漢字…");
         assert_eq!(fit("abc", 0), "");
+    }
+
+    #[test]
+    fn cells_pad_to_display_width() {
+        assert_eq!(cell("anna", 8), "anna    ");
+        assert_eq!(cell("漢字", 8).width(), 8);
+        assert_eq!(cell("漢字漢字漢字", 8), "漢字漢… ");
+        assert_eq!(cell("", 3), "   ");
+        assert_eq!(cell("x", 0), "");
     }
 }

@@ -15,7 +15,7 @@ use crate::text::sanitize_line;
 
 use super::super::app::{App, Pane};
 use super::super::review::ReviewList;
-use super::{fit, is_focused, pane_block};
+use super::{cell, fit, is_focused, pane_block};
 
 /// The review actions with a key of their own, in the order the details list them, with the
 /// word the key hint uses (the server's labels are often just "Yes" or "No").
@@ -101,15 +101,10 @@ impl ReviewColumns {
     }
 
     fn row(&self, age: &str, item: &Reviewable, author: &str, topic: &str) -> String {
-        let mut r = format!(
-            "{:9}{:13}{:why$}{:whose$}",
-            fit(age, 8),
-            fit(item.kind.label(), 12),
-            fit(&crate::actions::review::reasons(item), self.why - 1),
-            fit(author, self.whose - 1),
-            why = self.why,
-            whose = self.whose
-        );
+        let mut r = cell(age, 9);
+        r.push_str(&cell(item.kind.label(), 13));
+        r.push_str(&cell(&crate::actions::review::reasons(item), self.why));
+        r.push_str(&cell(author, self.whose));
         if self.score {
             r.push_str(&format!("{:>6.1}", item.score));
         }
@@ -305,4 +300,58 @@ fn action_keys(app: &App, item: &Reviewable) -> Vec<(String, String)> {
         out.push((key, "open the post".into()));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{ReviewId, ReviewReason, ReviewStatus};
+    use unicode_width::UnicodeWidthStr;
+
+    fn item() -> Reviewable {
+        Reviewable {
+            id: ReviewId::from(1),
+            kind: ReviewKind::FlaggedPost,
+            status: ReviewStatus::Pending,
+            topic_id: None,
+            post_id: None,
+            category_id: None,
+            created_at: None,
+            score: 3.0,
+            version: 1,
+            reasons: vec![ReviewReason {
+                flag_type: "spam".into(),
+                label: "Spam".into(),
+                count: 1,
+                by: vec![],
+                notes_html: vec![],
+            }],
+            target_author: None,
+            topic_title: None,
+            body_html: None,
+            raw: None,
+            url: None,
+            actions: vec![],
+        }
+    }
+
+    #[test]
+    fn wide_names_keep_the_columns_in_line() {
+        for width in [80, 120] {
+            let columns = ReviewColumns::for_width(width);
+            let topic_at = |author: &str| {
+                let row = columns.row("3h", &item(), author, "TOPIC");
+                row[..row.find("TOPIC").unwrap()].width()
+            };
+            let header = columns.header();
+            let header_at = header[..header.find("TOPIC").unwrap()].width();
+            assert_eq!(topic_at("anna"), header_at);
+            assert_eq!(topic_at("山田太郎"), header_at, "width {width}");
+            assert_eq!(
+                topic_at("山田太郎山田太郎山田太郎"),
+                header_at,
+                "cut to fit"
+            );
+        }
+    }
 }
