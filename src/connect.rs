@@ -144,6 +144,33 @@ pub fn limits_for(credentials: &Credentials, profile: Option<&Profile>) -> Limit
     limits
 }
 
+/// The platform [`connect`] will reach with these arguments, known before any request: the
+/// console offers only what it can do from the first frame (a platform without a review queue
+/// shows no review tab even while it connects). Follows `connect`'s own order.
+pub fn expected_platform(args: &ConnectArgs, settings: &Settings) -> Platform {
+    if args.url.is_some() {
+        return args.platform.unwrap_or(Platform::Discourse);
+    }
+    let profile = args
+        .profile
+        .as_ref()
+        .or(settings.default_profile.as_ref())
+        .and_then(|name| settings.profiles.get(name));
+    match (&args.profile, args.platform) {
+        (None, Some(platform)) => platform,
+        _ => profile.map_or(Platform::Discourse, |p| p.platform),
+    }
+}
+
+/// What a platform can do before its site says more (Discourse: everything, until its site
+/// says which plugins it runs).
+pub fn expected_features(platform: Platform) -> crate::domain::Features {
+    match platform {
+        Platform::Discourse => crate::domain::Features::all(),
+        Platform::Khoros => crate::backend::khoros::site_info("", String::new()).features,
+    }
+}
+
 pub async fn connect(args: &ConnectArgs) -> Result<Session, ConnectError> {
     let paths = Paths::resolve().map_err(ConnectError::Config)?;
     let settings = Settings::load(&paths).map_err(ConnectError::Config)?;
@@ -387,4 +414,77 @@ fn random_key() -> String {
         out.push_str(&format!("{:016x}", hasher.finish()));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(src: &str) -> Settings {
+        Settings::parse(std::path::Path::new("config.toml"), src).expect("valid settings")
+    }
+
+    #[test]
+    fn the_platform_is_known_before_connecting_in_connects_own_order() {
+        let two = settings(
+            r#"
+default_profile = "care"
+[profiles.care]
+url = "https://community.example.com"
+platform = "khoros"
+username = "anna"
+api_key_env = "K"
+[profiles.forum]
+url = "https://forum.example.com"
+username = "anna"
+api_key_env = "K"
+"#,
+        );
+        let args = |profile: Option<&str>, url: Option<&str>, platform| ConnectArgs {
+            profile: profile.map(String::from),
+            url: url.map(String::from),
+            platform,
+            ..ConnectArgs::default()
+        };
+        let url = Some("https://x.example");
+        assert_eq!(
+            expected_platform(&args(None, None, None), &two),
+            Platform::Khoros,
+            "the default profile"
+        );
+        assert_eq!(
+            expected_platform(&args(Some("forum"), None, None), &two),
+            Platform::Discourse
+        );
+        assert_eq!(
+            expected_platform(&args(Some("care"), None, Some(Platform::Discourse)), &two),
+            Platform::Khoros,
+            "a named profile keeps its own platform"
+        );
+        assert_eq!(
+            expected_platform(&args(None, None, Some(Platform::Discourse)), &two),
+            Platform::Discourse,
+            "--platform alone: that platform's demo"
+        );
+        assert_eq!(
+            expected_platform(&args(None, url, Some(Platform::Khoros)), &two),
+            Platform::Khoros
+        );
+        assert_eq!(
+            expected_platform(&args(Some("care"), url, None), &two),
+            Platform::Discourse,
+            "--url without --platform is Discourse"
+        );
+        assert_eq!(
+            expected_platform(&args(None, None, None), &Settings::default()),
+            Platform::Discourse,
+            "the embedded demo"
+        );
+        assert!(!expected_features(Platform::Khoros)
+            .review_queue
+            .is_available());
+        assert!(expected_features(Platform::Discourse)
+            .review_queue
+            .is_available());
+    }
 }

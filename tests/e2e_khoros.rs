@@ -81,6 +81,13 @@ async fn the_console_on_khoros() {
             ("MODTERM_CARE_KEY", API_KEY),
         ],
     );
+    // Khoros has no review queue: no tab for it, not even while the console connects.
+    console.wait_for("1 unanswered");
+    assert!(
+        !console.screen().contains("5 review"),
+        "{}",
+        console.screen()
+    );
     console.wait_for("mod_anna (moderator)");
     console.wait_for("WAITING");
     console.wait_for(&title);

@@ -237,9 +237,7 @@ pub fn on_source(app: &mut App, post_id: PostId, result: Result<String>) -> Effe
         .keys_for(crate::config::Mode::Composer, "send_reply")
         .unwrap_or_else(|| ":send_reply".into());
     app.set_status(
-        format!(
-            "editing the post: {send} saves the edit (asks for a reason), Esc twice discards it"
-        ),
+        format!("editing the post: {send} saves (asks for a reason), Esc twice discards"),
         Level::Info,
     );
     app.rerender_thread();

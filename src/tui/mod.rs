@@ -43,6 +43,7 @@ pub use view::draw;
 use crate::clock::Targets;
 use crate::config::{detect_color_depth, Keymap, Paths, Settings, Theme};
 use crate::connect::{connect, ConnectArgs, ConnectError, Session};
+use crate::domain::SiteInfo;
 use crate::drafts::DraftStore;
 
 /// How often spinners and toasts move while something animates.
@@ -112,10 +113,19 @@ pub async fn run_console(
         .clone()
         .unwrap_or_else(|| crate::connect::SANDBOX_DEFAULT_USER.into());
     let audit_path = paths.audit_log();
+    let mut expected_site = app::placeholder_site();
+    expected_site.features =
+        crate::connect::expected_features(crate::connect::expected_platform(&args, &settings));
 
     terminal::install_panic_hook();
     let mut term = terminal::enter().map_err(ConsoleError::Terminal)?;
-    let result = console_loop(&mut term, args, config, warnings, audit_path).await;
+    let start = Start {
+        config,
+        warnings,
+        audit_path,
+        expected_site,
+    };
+    let result = console_loop(&mut term, args, start).await;
     terminal::leave();
     let (exit, session) = result?;
     if let Some(session) = session {
@@ -167,16 +177,30 @@ fn run_local(
     }
 }
 
-async fn console_loop(
-    term: &mut terminal::Term,
-    args: ConnectArgs,
+/// What the console knows before it connects.
+struct Start {
     config: AppConfig,
     warnings: Vec<String>,
     audit_path: std::path::PathBuf,
+    /// The site as far as the platform alone tells (what it can do), until it answers.
+    expected_site: SiteInfo,
+}
+
+async fn console_loop(
+    term: &mut terminal::Term,
+    args: ConnectArgs,
+    start: Start,
 ) -> Result<(Exit, Option<Session>), ConsoleError> {
     use tokio::signal::unix::{signal, SignalKind};
 
+    let Start {
+        config,
+        warnings,
+        audit_path,
+        expected_site,
+    } = start;
     let mut app = App::new(config);
+    app.set_site(expected_site);
     if let Ok(size) = term.size() {
         app.resize(size.width, size.height);
     }
