@@ -648,3 +648,34 @@ async fn writes_map_their_replies() {
     assert_eq!(g.badge.badge_type, BadgeType::Silver);
     assert_eq!(g.granted_by.as_deref(), Some("mod"));
 }
+
+#[tokio::test]
+async fn concurrent_reads_of_one_member_share_one_request_and_its_failure() {
+    let (base, srv) = serve(|req, _| {
+        if req.path == "/u/bob.json" {
+            Reply {
+                delay: Duration::from_millis(150),
+                ..json(500, r#"{"errors":["boom"]}"#)
+            }
+        } else {
+            json(404, "")
+        }
+    })
+    .await;
+    let d = client(&base);
+    let (a, b, c) = tokio::join!(
+        d.board_part("bob", BoardPart::Identity),
+        d.board_part("bob", BoardPart::Identity),
+        d.board_part("bob", BoardPart::Identity)
+    );
+    for r in [a, b, c] {
+        assert!(
+            matches!(r, Err(BackendError::Server { status: 500, .. })),
+            "{r:?}"
+        );
+    }
+    assert_eq!(srv.hits("/u/bob.json"), 1, "one read, its failure shared");
+    // Done: the next caller asks the site again.
+    let _ = d.board_part("bob", BoardPart::Identity).await;
+    assert_eq!(srv.hits("/u/bob.json"), 2);
+}

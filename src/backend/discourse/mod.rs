@@ -130,7 +130,7 @@ pub struct Discourse {
     user_ids: Mutex<HashMap<String, UserId>>,
     /// Member fetches in flight: the board's parts load together and several need the member
     /// (its id), so they share one `/u/{name}.json` instead of each asking.
-    member_loads: Mutex<HashMap<String, Arc<tokio::sync::OnceCell<Member>>>>,
+    member_loads: Mutex<HashMap<String, Arc<tokio::sync::OnceCell<Result<Member>>>>>,
     /// `/site.json`'s flag types, read once (they change with the site's settings only).
     flag_types: Mutex<Option<Vec<FlagType>>>,
 }
@@ -321,10 +321,12 @@ impl Discourse {
             .entry(key.clone())
             .or_default()
             .clone();
+        // The answer, failure included: callers waiting on one read share its outcome
+        // instead of each retrying a failing read in turn.
         let result = cell
-            .get_or_try_init(|| self.fetch_member(username))
+            .get_or_init(|| self.fetch_member(username))
             .await
-            .cloned();
+            .clone();
         // Done: whoever asks next (a refresh) asks the site again.
         let mut loads = lock(&self.member_loads);
         if loads.get(&key).is_some_and(|c| Arc::ptr_eq(c, &cell)) {
