@@ -231,17 +231,21 @@ pub fn on_source(app: &mut App, post_id: PostId, result: Result<String>) -> Effe
     composer.editing = Some(EditTarget::new(post, raw));
     app.composer = Some(composer);
     app.focus = Pane::Composer;
-    let send = app
-        .config
-        .keymap
-        .keys_for(crate::config::Mode::Composer, "send_reply")
-        .unwrap_or_else(|| ":send_reply".into());
+    let send = send_keys(app);
     app.set_status(
         format!("editing the post: {send} saves (asks for a reason), Esc twice discards"),
         Level::Info,
     );
     app.rerender_thread();
     Vec::new()
+}
+
+/// The keys that save an edit (the composer's send), for the hints.
+fn send_keys(app: &App) -> String {
+    app.config
+        .keymap
+        .keys_for(crate::config::Mode::Composer, "send_reply")
+        .unwrap_or_else(|| ":send_reply".into())
 }
 
 /// An edit has no draft on disk: before a changed one is thrown away (by `again`, the key or
@@ -259,11 +263,7 @@ pub fn ask_before_discarding(app: &mut App, again: &str) -> bool {
         return false;
     };
     edit.discard_asked = true;
-    let send = app
-        .config
-        .keymap
-        .keys_for(crate::config::Mode::Composer, "send_reply")
-        .unwrap_or_else(|| ":send_reply".into());
+    let send = send_keys(app);
     app.set_status(
         format!("the edit has changes: {again} again discards them, {send} saves"),
         Level::Warning,
