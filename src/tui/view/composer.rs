@@ -72,10 +72,10 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         Span::styled(" $EDITOR  ", theme.style(Slot::Muted)),
         Span::styled(key("cancel"), theme.style(Slot::Accent)),
         Span::styled(
-            if editing.is_some() {
-                " discard the edit"
-            } else {
-                " close (draft kept)"
+            match editing {
+                Some(e) if e.discard_asked => " again discards the changes",
+                Some(_) => " discard the edit",
+                None => " close (draft kept)",
             },
             theme.style(Slot::Muted),
         ),
