@@ -179,6 +179,47 @@ pub struct Governor {
     published: watch::Sender<Budget>,
 }
 
+/// A caller of [`Governor::admit`] counted among the waiting of its priority.
+struct WaitingSlot<'a> {
+    governor: &'a Governor,
+    priority: Priority,
+    counted: bool,
+}
+
+impl WaitingSlot<'_> {
+    fn join(&mut self, s: &mut State) {
+        if !self.counted {
+            self.counted = true;
+            *waiting_of(s, self.priority) += 1;
+        }
+    }
+
+    fn leave(&mut self, s: &mut State) {
+        if self.counted {
+            self.counted = false;
+            *waiting_of(s, self.priority) -= 1;
+        }
+    }
+}
+
+impl Drop for WaitingSlot<'_> {
+    fn drop(&mut self) {
+        if self.counted {
+            let governor = self.governor;
+            let mut s = governor.lock();
+            self.leave(&mut s);
+            governor.publish(&s, Instant::now());
+        }
+    }
+}
+
+fn waiting_of(s: &mut State, priority: Priority) -> &mut u32 {
+    match priority {
+        Priority::Foreground => &mut s.waiting_foreground,
+        Priority::Background => &mut s.waiting_background,
+    }
+}
+
 /// How long to wait before trying again, or `None` to go now.
 fn room(limits: &Limits, s: &State, priority: Priority, now: Instant) -> Option<Duration> {
     if let Some(until) = s.paused_until.filter(|u| *u > now) {
@@ -300,7 +341,14 @@ impl Governor {
     /// the [`Admission`] until the answer has come (or the request failed).
     pub async fn admit(&self) -> Admission<'_> {
         let priority = current_priority();
-        let mut registered = false;
+        // Counted among the waiting while it waits; a caller that gives up (an operation's
+        // deadline drops this future) is uncounted by the guard's Drop, or the budget would
+        // look tight for ever and background work would keep stepping aside.
+        let mut waiting = WaitingSlot {
+            governor: self,
+            priority,
+            counted: false,
+        };
         loop {
             let wait = {
                 let now = Instant::now();
@@ -308,12 +356,7 @@ impl Governor {
                 self.prune(&mut s, now);
                 match room(&self.limits, &s, priority, now) {
                     None => {
-                        if registered {
-                            match priority {
-                                Priority::Foreground => s.waiting_foreground -= 1,
-                                Priority::Background => s.waiting_background -= 1,
-                            }
-                        }
+                        waiting.leave(&mut s);
                         if self.limits.per_minute > 0 || s.minute.len() < 1024 {
                             s.minute.push_back(now);
                         }
@@ -327,13 +370,7 @@ impl Governor {
                         };
                     }
                     Some(wait) => {
-                        if !registered {
-                            registered = true;
-                            match priority {
-                                Priority::Foreground => s.waiting_foreground += 1,
-                                Priority::Background => s.waiting_background += 1,
-                            }
-                        }
+                        waiting.join(&mut s);
                         self.publish(&s, now);
                         wait
                     }
@@ -456,6 +493,17 @@ mod tests {
         );
     }
 
+    #[tokio::test]
+    async fn a_request_given_up_while_it_waits_is_no_longer_counted_as_waiting() {
+        let g = Governor::new(limits(1, 60_000));
+        drop(g.admit().await);
+        // An operation's deadline drops the waiting admission.
+        let gave_up = tokio::time::timeout(Duration::from_millis(50), g.admit()).await;
+        assert!(gave_up.is_err(), "the second waits for the window");
+        let b = g.snapshot();
+        assert_eq!(b.waiting, 0, "nobody waits any more");
+    }
+
     #[test]
     fn restamping_keeps_the_window_in_order() {
         let t = Instant::now();
@@ -506,6 +554,70 @@ mod tests {
         assert!(start.elapsed() >= Duration::from_millis(190));
         assert_eq!(g.snapshot().paused_for, None);
         assert_eq!(g.snapshot().refused, 1);
+    }
+
+    #[tokio::test]
+    async fn the_day_budget_runs_out_and_the_next_request_waits_for_the_day_to_move_on() {
+        // A "minute" of 2 ms makes the day 2.88 s; 1000 a minute never binds here, so only the
+        // day limit (20, as a user key's 2,880 scaled down) decides.
+        let day = Duration::from_millis(2 * 1440);
+        let g = std::sync::Arc::new(Governor::new(Limits {
+            scope: "test".into(),
+            per_minute: 1000,
+            per_day: Some(20),
+            window: Duration::from_millis(2),
+        }));
+        assert_eq!(g.limits().day(), day);
+        let start = Instant::now();
+        // Background work takes all but a twentieth of the day (here 1) ...
+        for _ in 0..19 {
+            drop(in_background(g.admit()).await);
+        }
+        let b = g.snapshot();
+        assert_eq!((b.used_day, b.per_day), (19, Some(20)));
+        assert_eq!(b.label(), "api 19/20 today");
+        // ... and then waits.
+        let g2 = g.clone();
+        let background = tokio::spawn(async move {
+            drop(in_background(g2.admit()).await);
+            Instant::now()
+        });
+        let mut published = g.subscribe();
+        let waits = tokio::time::timeout(
+            Duration::from_secs(1),
+            published.wait_for(|b| b.waiting == 1),
+        )
+        .await
+        .map(|r| r.is_ok());
+        assert!(
+            matches!(waits, Ok(true)),
+            "the 20th background request waits"
+        );
+        // The user's request takes the last one of the day at once.
+        let mine = tokio::time::timeout(Duration::from_secs(1), g.admit()).await;
+        assert!(mine.is_ok(), "the user's request takes the day's reserve");
+        drop(mine);
+        let b = g.snapshot();
+        assert_eq!(b.used_day, 20);
+        assert_eq!(
+            b.per_day.map(|d| d.saturating_sub(b.used_day)),
+            Some(0),
+            "nothing left today"
+        );
+        assert_eq!(b.label(), "api 20/20 today");
+        assert!(b.is_tight());
+        assert_eq!(b.waiting, 1);
+        // Spent: the user's next request waits too, until the day's first request has left
+        // the day's window; the background one goes no earlier.
+        drop(g.admit().await);
+        let mine_went = start.elapsed();
+        let background_went = background.await.unwrap().duration_since(start);
+        assert!(mine_went >= day, "the 21st went after {mine_went:?}");
+        assert!(
+            background_went >= day,
+            "the waiting background request went after {background_went:?}"
+        );
+        assert_eq!(g.snapshot().waiting, 0);
     }
 
     #[tokio::test]
