@@ -8,6 +8,10 @@
 //! window. Both the
 //! current key names (`topics_count`, `posts_7_days`, `likes_count`, …) and the older singular
 //! ones (`topic_count`, `post_count`, `user_count`, `like_count`) are given.
+//!
+//! `category_moderators` lists, per category with a moderating group (by position), the
+//! group's members (`AboutCategoryModsSerializer`: the category and its moderators embedded,
+//! most recently seen first); they are not among the sideloaded staff `users`.
 
 use serde_json::{json, Value};
 
@@ -37,6 +41,54 @@ fn counts<T>(
         rusqlite::params![now - DAY, now - 7 * DAY, now - 30 * DAY],
         read,
     )?)
+}
+
+/// `About#category_moderators`: `[{"category":{id,name,color,slug,parent_category_id},
+/// "moderators":[basic user + title, last_seen_at]}]`.
+fn category_moderators(ctx: &Ctx<'_>) -> Result<Vec<Value>, ApiError> {
+    let pairs: Vec<(i64, i64)> = {
+        let mut st = ctx.tx.prepare_cached(
+            "SELECT cmg.category_id, gu.user_id FROM category_moderation_groups cmg \
+             JOIN group_users gu ON gu.group_id = cmg.group_id \
+             JOIN categories c ON c.id = cmg.category_id JOIN users u ON u.id = gu.user_id \
+             WHERE u.active = 1 ORDER BY c.position, c.id, u.last_seen_at DESC, u.id",
+        )?;
+        let it = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        it.collect::<Result<_, _>>()?
+    };
+    let mut out: Vec<(i64, Vec<i64>)> = Vec::new();
+    for (category, user) in pairs {
+        if out.last().is_some_and(|(c, _)| *c == category) {
+            if let Some((_, users)) = out.last_mut() {
+                if !users.contains(&user) {
+                    users.push(user);
+                }
+            }
+        } else {
+            out.push((category, vec![user]));
+        }
+    }
+    let mut list = Vec::with_capacity(out.len());
+    for (category, users) in out {
+        let Some(c) = store::category_by_id(ctx.tx, category)? else {
+            continue;
+        };
+        let mut moderators = Vec::with_capacity(users.len());
+        for id in users {
+            if let Some(u) = store::user_by_id(ctx.tx, id)? {
+                let mut v = basic_user(&u);
+                v["title"] = json!(u.title);
+                v["last_seen_at"] = json!(u.last_seen_at.map(iso));
+                moderators.push(v);
+            }
+        }
+        list.push(json!({
+            "category": {"id": c.id, "name": c.name, "color": c.color, "slug": c.slug,
+                         "parent_category_id": null},
+            "moderators": moderators,
+        }));
+    }
+    Ok(list)
 }
 
 pub(crate) fn about(ctx: &Ctx<'_>) -> ApiResult {
@@ -146,7 +198,7 @@ pub(crate) fn about(ctx: &Ctx<'_>) -> ApiResult {
             "contact_email": "community@example.test",
             "moderator_ids": moderator_ids,
             "admin_ids": admin_ids,
-            "category_moderators": [],
+            "category_moderators": category_moderators(ctx)?,
             "stats": stats,
         },
         "users": users_out,

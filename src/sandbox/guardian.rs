@@ -123,10 +123,6 @@ impl Guardian {
         self.is_admin() || self.is_user(user_id)
     }
 
-    pub(crate) fn can_see_review_queue(&self) -> bool {
-        self.is_staff()
-    }
-
     pub(crate) fn can_delete_post(&self, p: &PostRow) -> bool {
         self.is_staff() || (self.is_user(p.user_id) && p.post_number > 1)
     }

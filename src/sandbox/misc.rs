@@ -124,6 +124,30 @@ pub(crate) fn site(ctx: &Ctx<'_>) -> ApiResult {
         .filter(|f| f["id"] != json!(2))
         .cloned()
         .collect();
+    let mut groups = vec![
+        json!({"id": 1, "name": "admins", "flair_url": null}),
+        json!({"id": 2, "name": "moderators", "flair_url": null}),
+        json!({"id": 3, "name": "staff", "flair_url": null}),
+        json!({"id": 10, "name": "trust_level_0", "flair_url": null}),
+        json!({"id": 11, "name": "trust_level_1", "flair_url": null}),
+        json!({"id": 12, "name": "trust_level_2", "flair_url": null}),
+        json!({"id": 13, "name": "trust_level_3", "flair_url": null}),
+        json!({"id": 14, "name": "trust_level_4", "flair_url": null}),
+    ];
+    // The other groups (the demo's category moderators').
+    {
+        let mut st = ctx
+            .tx
+            .prepare_cached("SELECT id, name FROM groups ORDER BY id")?;
+        let rows = st.query_map([], |r| {
+            let id: i64 = r.get(0)?;
+            let name: String = r.get(1)?;
+            Ok(json!({"id": id, "name": name, "flair_url": null}))
+        })?;
+        for row in rows {
+            groups.push(row?);
+        }
+    }
     Ok(json!({
         "default_archetype": "regular",
         "notification_types": {"mentioned": 1, "replied": 2, "quoted": 3, "edited": 4, "liked": 5,
@@ -132,16 +156,7 @@ pub(crate) fn site(ctx: &Ctx<'_>) -> ApiResult {
         "post_types": {"regular": 1, "moderator_action": 2, "small_action": 3, "whisper": 4},
         "trust_levels": {"newuser": 0, "basic": 1, "member": 2, "regular": 3, "leader": 4},
         "user_tips": {},
-        "groups": [
-            {"id": 1, "name": "admins", "flair_url": null},
-            {"id": 2, "name": "moderators", "flair_url": null},
-            {"id": 3, "name": "staff", "flair_url": null},
-            {"id": 10, "name": "trust_level_0", "flair_url": null},
-            {"id": 11, "name": "trust_level_1", "flair_url": null},
-            {"id": 12, "name": "trust_level_2", "flair_url": null},
-            {"id": 13, "name": "trust_level_3", "flair_url": null},
-            {"id": 14, "name": "trust_level_4", "flair_url": null},
-        ],
+        "groups": groups,
         "filters": ["latest", "unread", "new", "unseen", "top", "read", "posted", "bookmarks", "hot"],
         "periods": ["all", "yearly", "quarterly", "monthly", "weekly", "daily"],
         "top_menu_items": ["latest", "unread", "new", "unseen", "top", "read", "posted", "bookmarks", "hot"],

@@ -8,10 +8,16 @@
 //! sign-up awaiting approval). Held posts and sign-ups are "created by" Discourse's system user
 //! (id -1), which is not a row in `users` and is sideloaded as a fixed object.
 //!
-//! Who sees what: staff see and act on every item (the sandbox has no category-group
-//! moderators). Everyone else gets 403 `invalid_access` from every queue endpoint, as
-//! Discourse's `ensure_can_see_review_queue!` answers; a member sees the flags they gave
-//! through `GET /post_action_users.json` instead (only their own entry; see `flags.rs`).
+//! Who sees what ([`Reach`], Discourse's `Reviewable.viewable_by` with
+//! `enable_category_group_moderation` on): staff see and act on every item; a member of a group
+//! that moderates categories (`category_moderation_groups`; the demo has one, see
+//! `seed::MODERATION_GROUPS`) sees and acts on the items in those categories only: the lists
+//! and counts leave the others out, and one of them asked for by id is 404, as
+//! `find_reviewable` answers. Actions that only staff may take (suspend, silence, delete the
+//! author) are not offered to them. Everyone else, and a category moderator whose categories
+//! hold no item yet, gets 403 `invalid_access` from every queue endpoint, as
+//! `ensure_can_see_review_queue!` answers; a member sees the flags they gave through
+//! `GET /post_action_users.json` instead (only their own entry; see `flags.rs`).
 //!
 //! Responses use Discourse's REST-serializer layout: items carry `*_id(s)` and the users,
 //! topics, scores, bundles and actions they point at are sideloaded at the top level.
@@ -26,7 +32,7 @@ use super::bus::Audience;
 use super::lists::basic_user;
 use super::params::encode_component;
 use super::server::{ApiError, ApiResult, Ctx};
-use super::store::{self, iso, iso_opt, PostRow, TopicRow, POST_COLS, TOPIC_COLS};
+use super::store::{self, iso, iso_opt, PostRow, TopicRow, UserRow, POST_COLS, TOPIC_COLS};
 use super::topics::parse_id;
 
 /// `ReviewablesController::PER_PAGE`.
@@ -248,7 +254,8 @@ pub(crate) fn pending_count(conn: &Connection) -> rusqlite::Result<i64> {
         .query_row([], |r| r.get(0))
 }
 
-/// `/reviewable_counts` to staff after the queue changed (a flag, an action).
+/// `/reviewable_counts` after the queue changed (a flag, an action): to staff, and to each
+/// category moderator with the count of what they review.
 pub(crate) fn publish_counts(ctx: &Ctx<'_>) -> Result<(), ApiError> {
     let n = pending_count(ctx.tx)?;
     ctx.publish(
@@ -256,7 +263,127 @@ pub(crate) fn publish_counts(ctx: &Ctx<'_>) -> Result<(), ApiError> {
         json!({"reviewable_count": n, "unseen_reviewable_count": n}),
         Audience::Staff,
     );
+    for uid in category_moderator_ids(ctx.tx)? {
+        let n = Reach::Categories(moderated_categories(ctx.tx, uid)?).pending_count(ctx.tx)?;
+        ctx.publish(
+            "/reviewable_counts",
+            json!({"reviewable_count": n, "unseen_reviewable_count": n}),
+            Audience::Users {
+                ids: vec![uid],
+                staff: false,
+            },
+        );
+    }
     Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Who reviews what
+
+/// The categories `user_id` moderates through their groups.
+pub(crate) fn moderated_categories(conn: &Connection, user_id: i64) -> rusqlite::Result<Vec<i64>> {
+    let mut st = conn.prepare_cached(
+        "SELECT DISTINCT cmg.category_id FROM category_moderation_groups cmg \
+         JOIN group_users gu ON gu.group_id = cmg.group_id WHERE gu.user_id = ?1 \
+         ORDER BY cmg.category_id",
+    )?;
+    let rows = st.query_map([user_id], |r| r.get::<_, i64>(0))?;
+    rows.collect()
+}
+
+/// Members of a moderating group who are not staff (staff review everything anyway).
+fn category_moderator_ids(conn: &Connection) -> rusqlite::Result<Vec<i64>> {
+    let mut st = conn.prepare_cached(
+        "SELECT DISTINCT gu.user_id FROM group_users gu \
+         JOIN category_moderation_groups cmg ON cmg.group_id = gu.group_id \
+         JOIN users u ON u.id = gu.user_id WHERE u.admin = 0 AND u.moderator = 0 \
+         ORDER BY gu.user_id",
+    )?;
+    let rows = st.query_map([], |r| r.get::<_, i64>(0))?;
+    rows.collect()
+}
+
+/// The items an account reviews (`Reviewable.viewable_by`): staff every item; anyone else
+/// those in the categories their groups moderate (none for most; held sign-ups have no
+/// category, so they stay with staff).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Reach {
+    All,
+    Categories(Vec<i64>),
+}
+
+impl Reach {
+    pub(crate) fn of(conn: &Connection, user: &UserRow) -> rusqlite::Result<Reach> {
+        if user.staff() {
+            return Ok(Reach::All);
+        }
+        moderated_categories(conn, user.id).map(Reach::Categories)
+    }
+
+    /// The SQL condition on `{alias}.category_id` that keeps the items within reach.
+    fn sql(&self, alias: &str) -> String {
+        match self {
+            Reach::All => "1".into(),
+            Reach::Categories(ids) if ids.is_empty() => "0".into(),
+            Reach::Categories(ids) => format!(
+                "{alias}.category_id IN ({})",
+                ids.iter()
+                    .map(i64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
+
+    pub(crate) fn covers(&self, r: &ReviewableRow) -> bool {
+        match self {
+            Reach::All => true,
+            Reach::Categories(ids) => r.category_id.is_some_and(|c| ids.contains(&c)),
+        }
+    }
+
+    /// `can_see_review_queue?`: staff, or a category moderator whose categories hold at least
+    /// one item (of any status).
+    pub(crate) fn sees_queue(&self, conn: &Connection) -> rusqlite::Result<bool> {
+        match self {
+            Reach::All => Ok(true),
+            Reach::Categories(ids) if ids.is_empty() => Ok(false),
+            Reach::Categories(_) => conn.query_row(
+                &format!(
+                    "SELECT EXISTS (SELECT 1 FROM reviewables r WHERE {})",
+                    self.sql("r")
+                ),
+                [],
+                |r| r.get(0),
+            ),
+        }
+    }
+
+    /// Pending items within reach (`Reviewable.list_for(user).count`).
+    pub(crate) fn pending_count(&self, conn: &Connection) -> rusqlite::Result<i64> {
+        match self {
+            Reach::All => pending_count(conn),
+            Reach::Categories(_) => conn.query_row(
+                &format!(
+                    "SELECT COUNT(*) FROM reviewables r WHERE r.status = 0 AND {}",
+                    self.sql("r")
+                ),
+                [],
+                |r| r.get(0),
+            ),
+        }
+    }
+}
+
+/// `ensure_can_see_review_queue!`: logged in (403 `not_logged_in`) and able to see the queue
+/// (403 `invalid_access`). Returns what the account reviews.
+pub(crate) fn require_reviewer(ctx: &Ctx<'_>) -> Result<Reach, ApiError> {
+    let user = ctx.require_user()?;
+    let reach = Reach::of(ctx.tx, user)?;
+    if !reach.sees_queue(ctx.tx)? {
+        return Err(ApiError::invalid_access());
+    }
+    Ok(reach)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -339,13 +466,19 @@ fn deletable_author(conn: &Connection, user_id: Option<i64>) -> rusqlite::Result
     })
 }
 
-/// What a pending item offers (`ReviewableFlaggedPost#build_actions` and friends); nothing
-/// once it has been reviewed.
-pub(crate) fn bundles(conn: &Connection, r: &ReviewableRow) -> rusqlite::Result<Vec<Bundle>> {
+/// What a pending item offers (`ReviewableFlaggedPost#build_actions` and friends) to a
+/// reviewer (`staff`, or a category moderator: `can_suspend?` and `can_delete_user?` are
+/// staff's, so suspending, silencing and deleting the author are not offered to the latter);
+/// nothing once it has been reviewed.
+pub(crate) fn bundles(
+    conn: &Connection,
+    r: &ReviewableRow,
+    staff: bool,
+) -> rusqlite::Result<Vec<Bundle>> {
     if r.status != PENDING {
         return Ok(Vec::new());
     }
-    let can_delete_author = deletable_author(conn, r.target_created_by_id)?;
+    let can_delete_author = staff && deletable_author(conn, r.target_created_by_id)?;
     let mut out = Vec::new();
     match r.kind.as_str() {
         FLAGGED_POST => {
@@ -636,7 +769,7 @@ pub(crate) fn reviewable_json(
 
     // Actions.
     let mut bundle_ids = Vec::new();
-    for b in bundles(conn, r)? {
+    for b in bundles(conn, r, ctx.g.is_staff())? {
         let id = format!("{}-{}", r.id, b.suffix);
         for a in &b.actions {
             side.actions.entry(*a).or_insert_with(|| action_json(a));
@@ -742,14 +875,6 @@ fn types_meta() -> Value {
     json!({"created_by": "user", "target_created_by": "user", "reviewed_by": "user", "claimed_by": "user"})
 }
 
-fn require_staff(ctx: &Ctx<'_>) -> Result<(), ApiError> {
-    ctx.require_user()?;
-    if !ctx.g.can_see_review_queue() {
-        return Err(ApiError::invalid_access());
-    }
-    Ok(())
-}
-
 // ---------------------------------------------------------------------------------------------
 // Handlers
 
@@ -780,13 +905,15 @@ fn day_start(v: &str) -> Option<i64> {
     Some(d.and_hms_opt(0, 0, 0)?.and_utc().timestamp_millis())
 }
 
-/// `GET /review.json` (staff): `type`, `status`, `category_id`, `topic_id`, `priority`,
-/// `username` (the target's author), `flagged_by`, `reviewed_by`, `from_date`, `to_date`,
-/// `sort_order` (`score` default, `score_asc`, `created_at`, `created_at_asc`), `offset`.
+/// `GET /review.json` (the items within the caller's [`Reach`]): `type`, `status`,
+/// `category_id`, `topic_id`, `priority`, `username` (the target's author), `flagged_by`,
+/// `reviewed_by`, `from_date`, `to_date`, `sort_order` (`score` default, `score_asc`,
+/// `created_at`, `created_at_asc`), `offset`.
 pub(crate) fn list(ctx: &Ctx<'_>) -> ApiResult {
-    require_staff(ctx)?;
+    let reach = require_reviewer(ctx)?;
     let status = ctx.params.get_nonblank("status").unwrap_or("pending");
     let mut f = Filter::default();
+    f.wheres.push(reach.sql("r"));
     match status {
         "pending" => f.wheres.push("r.status = 0".into()),
         "approved" => f.wheres.push("r.status = 1".into()),
@@ -868,7 +995,7 @@ pub(crate) fn list(ctx: &Ctx<'_>) -> ApiResult {
     for r in &rows {
         items.push(reviewable_json(ctx, r, &mut side)?);
     }
-    let pending = pending_count(ctx.tx)?;
+    let pending = reach.pending_count(ctx.tx)?;
     let mut meta = json!({
         "status": status,
         "total_rows_reviewables": total,
@@ -906,11 +1033,14 @@ pub(crate) fn list(ctx: &Ctx<'_>) -> ApiResult {
     Ok(Value::Object(out))
 }
 
-/// `GET /review/{id}.json` → `{"reviewable":{…}, users, topics, reviewable_scores, …}`.
+/// `GET /review/{id}.json` → `{"reviewable":{…}, users, topics, reviewable_scores, …}`; 404
+/// for an item outside the caller's [`Reach`].
 pub(crate) fn show(ctx: &Ctx<'_>, id: &str) -> ApiResult {
-    require_staff(ctx)?;
+    let reach = require_reviewer(ctx)?;
     let id = parse_id(id)?;
-    let r = reviewable_by_id(ctx.tx, id)?.ok_or_else(ApiError::not_found)?;
+    let r = reviewable_by_id(ctx.tx, id)?
+        .filter(|r| reach.covers(r))
+        .ok_or_else(ApiError::not_found)?;
     let mut side = Sideloads::default();
     let item = reviewable_json(ctx, &r, &mut side)?;
     let mut out = side.into_json(ctx)?;
@@ -919,25 +1049,29 @@ pub(crate) fn show(ctx: &Ctx<'_>, id: &str) -> ApiResult {
     Ok(Value::Object(out))
 }
 
-/// `GET /review/count.json` → `{"count":N}` (pending items).
+/// `GET /review/count.json` → `{"count":N}` (pending items within the caller's [`Reach`]).
 pub(crate) fn count(ctx: &Ctx<'_>) -> ApiResult {
-    require_staff(ctx)?;
-    Ok(json!({"count": pending_count(ctx.tx)?}))
+    let reach = require_reviewer(ctx)?;
+    Ok(json!({"count": reach.pending_count(ctx.tx)?}))
 }
 
 /// `GET /review/topics.json`: topics with pending items, most flagged first, as
 /// `ReviewableTopicSerializer`: `stats.count` is the number of scores (flags) and
-/// `stats.unique_users` the number of distinct flaggers.
+/// `stats.unique_users` the number of distinct flaggers. Only items within the caller's
+/// [`Reach`] count.
 pub(crate) fn topics(ctx: &Ctx<'_>) -> ApiResult {
-    require_staff(ctx)?;
+    let reach = require_reviewer(ctx)?;
     let rows: Vec<(i64, i64, i64, f64)> = {
-        let mut st = ctx.tx.prepare_cached(
+        let mut st = ctx.tx.prepare_cached(&format!(
             "SELECT r.topic_id, COUNT(s.id), COUNT(DISTINCT s.user_id), \
-             (SELECT COALESCE(SUM(r2.score), 0) FROM reviewables r2 WHERE r2.topic_id = r.topic_id AND r2.status = 0) AS total \
+             (SELECT COALESCE(SUM(r2.score), 0) FROM reviewables r2 WHERE r2.topic_id = r.topic_id AND r2.status = 0 \
+              AND {inner}) AS total \
              FROM reviewables r LEFT JOIN reviewable_scores s ON s.reviewable_id = r.id AND s.status = 0 \
-             WHERE r.status = 0 AND r.topic_id IS NOT NULL \
+             WHERE r.status = 0 AND r.topic_id IS NOT NULL AND {outer} \
              GROUP BY r.topic_id ORDER BY total DESC, r.topic_id DESC",
-        )?;
+            inner = reach.sql("r2"),
+            outer = reach.sql("r"),
+        ))?;
         let it = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
         it.collect::<Result<_, _>>()?
     };

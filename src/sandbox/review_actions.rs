@@ -3,10 +3,12 @@
 //! matching write would publish it (`/topic/{id}` `acted`/`deleted`/`recovered`, `/delete`,
 //! `/latest`, `/reviewable_counts`).
 //!
-//! Checks, in order: logged in; `version` present (422 `missing_version`); staff (403); the
-//! item exists (404); `version` current (409, so a second moderator acting on a stale copy is
-//! told so even when the item has meanwhile been reviewed); the action is one the item offers
-//! now (403 `invalid_access`, as Discourse turns `Reviewable::InvalidAction` into).
+//! Checks, in order: logged in; `version` present (422 `missing_version`); a reviewer (staff,
+//! or a category moderator with items in their categories; 403); the item exists within the
+//! caller's reach (404, as `find_reviewable` answers for another category's item); `version`
+//! current (409, so a second moderator acting on a stale copy is told so even when the item
+//! has meanwhile been reviewed); the action is one the item offers now, to this caller (403
+//! `invalid_access`, as Discourse turns `Reviewable::InvalidAction` into).
 //!
 //! Effects: flagged posts — `agree_and_hide` hides the post, `agree_and_keep` (and the
 //! suspend/silence/edit variants, whose penalty is a separate admin call) keeps it,
@@ -77,11 +79,11 @@ pub(crate) fn perform(ctx: &Ctx<'_>, id: &str, action: &str) -> ApiResult {
             json!({"errors": ["You must supply a version parameter"], "error_type": "missing_version"}),
         ));
     };
-    if !ctx.g.can_see_review_queue() {
-        return Err(ApiError::invalid_access());
-    }
+    let reach = review::require_reviewer(ctx)?;
     let id = parse_id(id)?;
-    let r = reviewable_by_id(ctx.tx, id)?.ok_or_else(ApiError::not_found)?;
+    let r = reviewable_by_id(ctx.tx, id)?
+        .filter(|r| reach.covers(r))
+        .ok_or_else(ApiError::not_found)?;
     let given = given
         .parse::<i64>()
         .map_err(|_| ApiError::invalid_params("version"))?;
@@ -89,7 +91,7 @@ pub(crate) fn perform(ctx: &Ctx<'_>, id: &str, action: &str) -> ApiResult {
         return Err(conflict());
     }
     let action = canonical(&r.kind, action);
-    let offered = review::bundles(ctx.tx, &r)?
+    let offered = review::bundles(ctx.tx, &r, ctx.g.is_staff())?
         .into_iter()
         .any(|b| b.actions.iter().any(|a| *a == action));
     if !offered {
@@ -122,7 +124,7 @@ pub(crate) fn perform(ctx: &Ctx<'_>, id: &str, action: &str) -> ApiResult {
         params![r.id, score_status, ctx.g.id(), now],
     )?;
     review::publish_counts(ctx)?;
-    let pending = review::pending_count(ctx.tx)?;
+    let pending = reach.pending_count(ctx.tx)?;
     let mut removed = vec![r.id];
     removed.extend(outcome.closed.iter().copied());
     let mut result = json!({
@@ -295,8 +297,9 @@ fn restore_post(ctx: &Ctx<'_>, p: &PostRow) -> Result<(), ApiError> {
 }
 
 /// `UserDestroyer`, sandbox-sized: the account's posts are soft-deleted (topics it started go
-/// with them), its keys revoked, the row removed, and its other pending items closed as
-/// deleted. Staff accounts are refused. Returns the ids of the other items closed.
+/// with them), its keys revoked and group memberships dropped, the row removed, and its other
+/// pending items closed as deleted. Staff accounts are refused. Returns the ids of the other
+/// items closed.
 fn delete_user(ctx: &Ctx<'_>, user_id: i64, item_id: i64) -> Result<Vec<i64>, ApiError> {
     let Some(u) = store::user_by_id(ctx.tx, user_id)? else {
         return Ok(Vec::new());
@@ -343,6 +346,8 @@ fn delete_user(ctx: &Ctx<'_>, user_id: i64, item_id: i64) -> Result<Vec<i64>, Ap
     }
     ctx.tx
         .execute("DELETE FROM user_api_keys WHERE user_id = ?1", [user_id])?;
+    ctx.tx
+        .execute("DELETE FROM group_users WHERE user_id = ?1", [user_id])?;
     ctx.tx
         .execute("DELETE FROM users WHERE id = ?1", [user_id])?;
     let closed: Vec<i64> = {

@@ -22,7 +22,8 @@ use super::store;
 
 /// The schema this build reads and writes.
 /// 1: the first versioned schema (review tables with types and statuses, `category_stats`).
-pub const VERSION: i64 = 1;
+/// 2: category moderators (`groups`, `group_users`, `category_moderation_groups`).
+pub const VERSION: i64 = 2;
 
 pub(crate) fn user_version(conn: &Connection) -> rusqlite::Result<i64> {
     conn.query_row("PRAGMA user_version", [], |r| r.get(0))
@@ -66,6 +67,9 @@ fn step(conn: &Connection, to: i64) -> rusqlite::Result<()> {
             super::review::migrate_review(conn)?;
             super::counts::rebuild(conn)
         }
+        // The group tables are new (`store::SCHEMA` made them, empty); the demo's category
+        // moderators go in, as a fresh seed has them.
+        2 => super::seed::seed_moderation_groups(conn),
         _ => Ok(()),
     }
 }

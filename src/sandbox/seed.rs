@@ -2,7 +2,7 @@
 //! thousands of members, topics (a real share of them unanswered), solutions, likes, badges,
 //! chat, private messages, linked accounts, flags, penalties, and some hostile post bodies.
 
-use rusqlite::{params, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 use super::store::{escape_html, slugify};
 
@@ -106,6 +106,80 @@ pub(crate) const FIXED_ACCOUNTS: [FixedAccount; 10] = [
     acct("leader_sam", "Sam Kowalski", false, false, 4),
     acct("member_mia", "Mia Jensen", false, false, 2),
 ];
+
+/// A group that moderates a category (`category_moderation_groups`): its members review the
+/// queue's items in that category (review.rs `Reach`). Custom groups' ids start at 41, after
+/// Discourse's automatic ones.
+pub(crate) struct ModerationGroup {
+    pub id: i64,
+    pub name: &'static str,
+    pub full_name: &'static str,
+    /// The slug of the category it moderates.
+    pub category: &'static str,
+    /// Usernames of its members (fixed accounts).
+    pub members: &'static [&'static str],
+}
+
+/// The demo's category moderators: one leader who moderates Mobile, the busiest category.
+pub(crate) const MODERATION_GROUPS: [ModerationGroup; 1] = [ModerationGroup {
+    id: 41,
+    name: "mobile_moderators",
+    full_name: "Mobile moderators",
+    category: "mobile",
+    members: &["leader_priya"],
+}];
+
+/// Puts [`MODERATION_GROUPS`] into a database whose category and members exist (a fresh seed,
+/// or an older demo being migrated); a group id already taken by another name is left alone.
+/// Draws nothing from the seed's random stream. Idempotent.
+pub(crate) fn seed_moderation_groups(conn: &Connection) -> rusqlite::Result<()> {
+    for g in &MODERATION_GROUPS {
+        let category: Option<i64> = conn
+            .query_row(
+                "SELECT id FROM categories WHERE slug = ?1",
+                [g.category],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(category) = category else {
+            continue;
+        };
+        let mut members = Vec::with_capacity(g.members.len());
+        for name in g.members {
+            let id: Option<i64> = conn
+                .query_row("SELECT id FROM users WHERE username = ?1", [name], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            members.extend(id);
+        }
+        if members.is_empty() {
+            continue;
+        }
+        conn.execute(
+            "INSERT OR IGNORE INTO groups (id, name, full_name) VALUES (?1, ?2, ?3)",
+            params![g.id, g.name, g.full_name],
+        )?;
+        let name: String =
+            conn.query_row("SELECT name FROM groups WHERE id = ?1", [g.id], |r| {
+                r.get(0)
+            })?;
+        if name != g.name {
+            continue;
+        }
+        conn.execute(
+            "INSERT OR IGNORE INTO category_moderation_groups (category_id, group_id) VALUES (?1, ?2)",
+            params![category, g.id],
+        )?;
+        for uid in members {
+            conn.execute(
+                "INSERT OR IGNORE INTO group_users (group_id, user_id) VALUES (?1, ?2)",
+                params![g.id, uid],
+            )?;
+        }
+    }
+    Ok(())
+}
 
 const ADMIN: i64 = 1;
 const MOD_ANNA: i64 = 2;
@@ -679,6 +753,7 @@ pub(crate) fn seed(
     seed_chat(&mut ins, topics)?;
     seed_reviewables(&mut ins, topics)?;
     seed_user_badges(&mut ins)?;
+    seed_moderation_groups(tx)?;
     Ok(())
 }
 

@@ -222,6 +222,25 @@ CREATE TABLE IF NOT EXISTS search_logs (
     user_id INTEGER,
     created_at INTEGER NOT NULL
 );
+-- Groups beyond the automatic ones (`/site.json` lists those with their fixed ids 1-14; these
+-- start at 41), their members, and the categories a group moderates (Discourse's
+-- `category_moderation_groups`, read with `enable_category_group_moderation` on): a member
+-- reviews the queue's items in those categories (review.rs `Reach`).
+CREATE TABLE IF NOT EXISTS groups (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    full_name TEXT
+);
+CREATE TABLE IF NOT EXISTS group_users (
+    group_id INTEGER NOT NULL,
+    user_id INTEGER NOT NULL,
+    PRIMARY KEY (group_id, user_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS category_moderation_groups (
+    category_id INTEGER NOT NULL,
+    group_id INTEGER NOT NULL,
+    PRIMARY KEY (category_id, group_id)
+) WITHOUT ROWID;
 -- Per-category counts of regular, live topics and their posts, kept by triggers (counts.rs).
 CREATE TABLE IF NOT EXISTS category_stats (
     category_id INTEGER PRIMARY KEY,
@@ -258,6 +277,7 @@ CREATE INDEX IF NOT EXISTS reviewables_topic ON reviewables (topic_id, status);
 CREATE INDEX IF NOT EXISTS reviewable_scores_user ON reviewable_scores (user_id);
 CREATE INDEX IF NOT EXISTS reviewable_scores_post ON reviewable_scores (post_id);
 CREATE INDEX IF NOT EXISTS reviewable_scores_reviewable ON reviewable_scores (reviewable_id);
+CREATE INDEX IF NOT EXISTS group_users_user ON group_users (user_id);
 "#;
 
 /// How to open the database (see [`open_and_seed`]).

@@ -6,13 +6,17 @@ use serde_json::{json, Value};
 
 use super::badges::{badge_json, badge_types_json};
 use super::lists::{basic_user, topic_item};
+use super::review::Reach;
 use super::server::{ApiError, ApiResult, Ctx};
 use super::store::{self, avatar_template, excerpt, iso, iso_opt, UserRow};
 use super::topics::{extend, parse_id};
 
-/// `GET /session/current.json`.
+/// `GET /session/current.json`. `can_review` is `can_see_review_queue?` and
+/// `reviewable_count` the pending items the user reviews (staff: all; a category moderator:
+/// those of their categories; see review.rs `Reach`).
 pub(crate) fn session_current(ctx: &Ctx<'_>) -> ApiResult {
     let u = ctx.g.user.as_ref().ok_or_else(ApiError::not_found)?;
+    let reach = Reach::of(ctx.tx, u)?;
     Ok(json!({"current_user": {
         "id": u.id,
         "username": u.username,
@@ -24,25 +28,18 @@ pub(crate) fn session_current(ctx: &Ctx<'_>) -> ApiResult {
         "trust_level": u.trust_level,
         "title": u.title,
         "can_create_topic": ctx.g.can_create_topic(),
-        "can_review": u.staff(),
+        "can_review": reach.sees_queue(ctx.tx)?,
         "can_send_private_messages": true,
         "silenced_till": iso_opt(u.silenced_till),
         "unread_notifications": 0,
         "unread_high_priority_notifications": 0,
-        "reviewable_count": if u.staff() { review_pending(ctx)? } else { 0 },
-        "groups": groups(u),
+        "reviewable_count": reach.pending_count(ctx.tx)?,
+        "groups": groups(ctx, u)?,
     }}))
 }
 
-fn review_pending(ctx: &Ctx<'_>) -> Result<i64, ApiError> {
-    Ok(ctx.tx.query_row(
-        "SELECT COUNT(*) FROM reviewables WHERE status = 0",
-        [],
-        |r| r.get(0),
-    )?)
-}
-
-fn groups(u: &UserRow) -> Vec<Value> {
+/// The automatic groups the user is in, then the others (`group_users`) by id.
+fn groups(ctx: &Ctx<'_>, u: &UserRow) -> Result<Vec<Value>, ApiError> {
     let mut out = Vec::new();
     if u.admin {
         out.push(json!({"id": 1, "name": "admins"}));
@@ -56,7 +53,19 @@ fn groups(u: &UserRow) -> Vec<Value> {
     for tl in 0..=u.trust_level.clamp(0, 4) {
         out.push(json!({"id": 10 + tl, "name": format!("trust_level_{tl}")}));
     }
-    out
+    let mut st = ctx.tx.prepare_cached(
+        "SELECT g.id, g.name FROM groups g JOIN group_users gu ON gu.group_id = g.id \
+         WHERE gu.user_id = ?1 ORDER BY g.id",
+    )?;
+    let rows = st.query_map([u.id], |r| {
+        let id: i64 = r.get(0)?;
+        let name: String = r.get(1)?;
+        Ok(json!({"id": id, "name": name}))
+    })?;
+    for row in rows {
+        out.push(row?);
+    }
+    Ok(out)
 }
 
 fn count(ctx: &Ctx<'_>, sql: &str, id: i64) -> Result<i64, ApiError> {
@@ -152,7 +161,7 @@ pub(crate) fn profile(ctx: &Ctx<'_>, username: &str) -> ApiResult {
             "custom_fields": {},
             "profile_view_count": u.days_visited * 3,
             "invited_by": null,
-            "groups": groups(&u),
+            "groups": groups(ctx, &u)?,
             "featured_user_badge_ids": [],
             "can_edit": staff || is_self,
             "accepted_answers": s.solved_count,
@@ -583,7 +592,7 @@ pub(crate) fn admin_user(ctx: &Ctx<'_>, id: &str) -> ApiResult {
             "reset_bounce_score_after": null,
             "primary_group_id": null,
             "badge_count": count(ctx, "SELECT COUNT(*) FROM user_badges WHERE user_id = ?1", u.id)?,
-            "groups": groups(&u),
+            "groups": groups(ctx, &u)?,
             "external_ids": Value::Object(external_ids),
             "associated_accounts": linked.iter().map(|(p, uid)| json!({"name": p, "description": uid})).collect::<Vec<_>>(),
             "single_sign_on_record": null,
