@@ -315,10 +315,20 @@ impl Board {
         out.push("Moderation record".into());
         match self.moderation() {
             Some(m) => {
-                out.push(format!(
-                    "  flags given {}  flags received {}  warnings {}  suspensions {}  silences {}",
-                    m.flags_given, m.flags_received, m.warnings_received, m.suspensions, m.silences
-                ));
+                out.push(match &m.counts_unavailable {
+                    Some(why) => format!(
+                        "  flags, warnings, suspensions: not on this platform ({})",
+                        sanitize_line(why)
+                    ),
+                    None => format!(
+                        "  flags given {}  flags received {}  warnings {}  suspensions {}  silences {}",
+                        m.flags_given,
+                        m.flags_received,
+                        m.warnings_received,
+                        m.suspensions,
+                        m.silences
+                    ),
+                });
                 for p in &m.current {
                     out.push(format!(
                         "  {:?} until {}: {}",

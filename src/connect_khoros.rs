@@ -236,9 +236,11 @@ pub async fn sandbox(
             .map_err(|e| ConnectError::Sandbox(format!("cannot create {}: {e}", dir.display())))?;
     }
     let password = random_key();
+    // Its clocks are moved to now, and a database from an older modterm is seeded afresh.
     let sandbox = KhorosSandbox::start(KhorosSandboxOptions {
         topics: DEMO_TOPICS,
         rebase_times: true,
+        reseed_outdated: true,
         ..KhorosSandboxOptions::new(
             std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
             db_path,
@@ -267,6 +269,7 @@ pub async fn sandbox(
         title: Some(DEMO_TITLE.to_string()),
         care: Some(care),
     })?;
+    let warnings = sandbox.notice().map(str::to_string).into_iter().collect();
     Ok(Session {
         backend,
         sandbox: None,
@@ -275,7 +278,7 @@ pub async fn sandbox(
         paths,
         settings,
         key_source: "the embedded Khoros demo's own password".into(),
-        warnings: Vec::new(),
+        warnings,
     })
 }
 

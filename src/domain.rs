@@ -529,6 +529,27 @@ pub struct BadgeAward {
     pub reason: Option<String>,
 }
 
+/// What a badge award did, as the server's answer tells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantOutcome {
+    /// The server made a new grant.
+    Granted,
+    /// The server granted nothing: its answer is a grant the member already had (a badge that
+    /// can be held once, or one already granted for the same post).
+    AlreadyHeld,
+    /// The server answered with a grant, but whether it is a new one could not be told.
+    Unconfirmed,
+}
+
+/// A badge award's answer: the grant the server answered with, and whether it made it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BadgeGrant {
+    #[serde(flatten)]
+    pub grant: GrantedBadge,
+    pub outcome: GrantOutcome,
+}
+
 /// Who a member is in the community.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Member {
@@ -668,6 +689,10 @@ pub struct MemberModeration {
     pub silences: u64,
     pub current: Vec<Penalty>,
     pub linked_accounts: Vec<LinkedAccount>,
+    /// Why the counts above (flags, warnings, suspensions, silences) are not known on this
+    /// platform; they are then zero and not shown. `None` where the platform has them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub counts_unavailable: Option<String>,
 }
 
 /// The parts of a member's profile board. Each loads on its own, so one failing source never

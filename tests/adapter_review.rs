@@ -204,6 +204,32 @@ async fn the_queue_pages_filters_and_explains_each_item() {
     assert_eq!(everything.len(), total + reviewed.len());
 }
 
+/// leader_priya moderates Mobile: her session opens the queue to her (the console offers the
+/// review view), and it holds exactly the Mobile items staff see.
+#[tokio::test]
+async fn a_category_moderator_reviews_only_their_categorys_items() {
+    let sb = start().await;
+    let priya = adapter(&sb, "leader_priya");
+    let me = priya.whoami().await.unwrap();
+    assert_eq!(me.role, Role::Leader);
+    assert!(me.capabilities.review_queue, "the session's can_review");
+    let hers = whole_queue(&priya, ReviewQuery::default()).await;
+    let category = hers.first().expect("Mobile has items").category_id.clone();
+    assert!(category.is_some());
+    assert!(hers.iter().all(|r| r.category_id == category), "{hers:?}");
+    let staff = whole_queue(&adapter(&sb, "mod_anna"), ReviewQuery::default()).await;
+    let ids = |items: &[Reviewable]| items.iter().map(|r| r.id.clone()).collect::<Vec<_>>();
+    let staff_mobile: Vec<Reviewable> = staff
+        .iter()
+        .filter(|r| r.category_id == category)
+        .cloned()
+        .collect();
+    assert_eq!(ids(&hers), ids(&staff_mobile));
+    assert!(staff.len() > hers.len(), "staff see more than Mobile");
+    let luca = adapter(&sb, "leader_luca").whoami().await.unwrap();
+    assert!(!luca.capabilities.review_queue, "a leader who moderates nothing");
+}
+
 #[tokio::test]
 async fn members_and_leaders_may_not_see_or_act_on_the_queue() {
     let sb = start().await;

@@ -535,6 +535,134 @@ async fn badges_and_awards() {
         .any(|ub| badge.id == ub["badge_id"].as_u64().unwrap()));
 }
 
+/// Discourse answers an award of a badge the member already holds (one that can be held once)
+/// with their existing grant, unchanged: the adapter tells that apart from a new grant.
+#[tokio::test]
+async fn a_second_award_of_a_badge_held_once_grants_nothing() {
+    let sb = start().await;
+    let anna = adapter(&sb, "mod_anna");
+    let badges = anna.badges().await.unwrap();
+    let held = match anna
+        .board_part("member_mia", BoardPart::Badges)
+        .await
+        .unwrap()
+    {
+        BoardData::Badges(b) => b,
+        other => panic!("{other:?}"),
+    };
+    let once = badges
+        .iter()
+        .find(|b| {
+            b.manually_grantable
+                && b.enabled
+                && !b.multiple_grant
+                && !held.iter().any(|g| g.badge.id == b.id)
+        })
+        .expect("a once-only badge mia does not hold")
+        .clone();
+    let award = BadgeAward {
+        username: "member_mia".into(),
+        badge_id: once.id.clone(),
+        reason: None,
+    };
+    // The member's grants were just read (as the board reads them before `b`): an award costs
+    // its one request.
+    let anna_requests = || {
+        sb.sandbox
+            .requests_excluding_admin()
+            .into_iter()
+            .filter(|r| r.user.as_deref() == Some("mod_anna"))
+            .map(|r| format!("{} {}", r.method, r.path))
+            .collect::<Vec<_>>()
+    };
+    sb.sandbox.clear_requests();
+    let first = anna.grant_badge(&award).await.unwrap();
+    assert_eq!(first.outcome, GrantOutcome::Granted, "{first:?}");
+    assert_eq!(first.grant.badge.id, once.id);
+    assert_eq!(anna_requests(), ["POST /user_badges.json"]);
+    let second = anna.grant_badge(&award).await.unwrap();
+    assert_eq!(second.outcome, GrantOutcome::AlreadyHeld, "{second:?}");
+    // The answer is the first grant again, and the server holds just that one.
+    assert_eq!(second.grant.granted_at, first.grant.granted_at);
+    let grants_of = |raw: &serde_json::Value, badge: &Badge| {
+        raw["user_badges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|ub| badge.id == ub["badge_id"].as_u64().unwrap())
+            .count()
+    };
+    let (_, raw) = sb.get("/user-badges/member_mia.json", None).await;
+    assert_eq!(grants_of(&raw, &once), 1, "{raw}");
+
+    // An adapter that has not read her badges (the CLI's `award`, or `b` before the board's
+    // read came back) reads them first, then awards: the same answer.
+    sb.sandbox.clear_requests();
+    let third = adapter(&sb, "mod_anna").grant_badge(&award).await.unwrap();
+    assert_eq!(third.outcome, GrantOutcome::AlreadyHeld, "{third:?}");
+    assert_eq!(
+        anna_requests(),
+        ["GET /user-badges/member_mia.json", "POST /user_badges.json"]
+    );
+
+    // A badge seeded as held, granted by this very account: its granter cannot tell, the
+    // grants read before the award can.
+    let hero = badges
+        .iter()
+        .find(|b| b.name == "Helpful Hero")
+        .expect("the demo's Helpful Hero");
+    let again = anna
+        .grant_badge(&BadgeAward {
+            badge_id: hero.id.clone(),
+            ..award.clone()
+        })
+        .await
+        .unwrap();
+    assert_eq!(again.outcome, GrantOutcome::AlreadyHeld, "{again:?}");
+    assert_eq!(again.grant.granted_by.as_deref(), Some("mod_anna"));
+
+    // A badge that may be held more than once is granted each time.
+    let multi = badges
+        .iter()
+        .find(|b| b.manually_grantable && b.enabled && b.multiple_grant)
+        .expect("a badge held more than once (Mentor)");
+    let (_, raw) = sb.get("/user-badges/member_mia.json", None).await;
+    let before = grants_of(&raw, multi);
+    for _ in 0..2 {
+        let g = anna
+            .grant_badge(&BadgeAward {
+                badge_id: multi.id.clone(),
+                ..award.clone()
+            })
+            .await
+            .unwrap();
+        assert_eq!(g.outcome, GrantOutcome::Granted, "{g:?}");
+    }
+    let (_, raw) = sb.get("/user-badges/member_mia.json", None).await;
+    assert_eq!(grants_of(&raw, multi), before + 2, "{raw}");
+}
+
+/// The grant answer's id against the member's grants read just before it.
+#[test]
+fn a_grant_answer_is_told_apart_by_the_grants_held_before() {
+    use modterm::backend::discourse::decode;
+    let answer = br#"{"user_badge":{"id":7,"granted_at":"2024-05-02T00:00:00Z","badge_id":8,"granted_by_id":5},
+        "badges":[{"id":8,"name":"Helper","badge_type_id":2,"manually_grantable":true}],
+        "users":[{"id":5,"username":"mod"}]}"#;
+    let outcome = |held: Option<&[u64]>| decode::badge_grant(answer, held).unwrap().outcome;
+    assert_eq!(outcome(Some(&[3u64, 7][..])), GrantOutcome::AlreadyHeld);
+    assert_eq!(outcome(Some(&[3u64][..])), GrantOutcome::Granted);
+    assert_eq!(outcome(Some(&[] as &[u64])), GrantOutcome::Granted);
+    assert_eq!(outcome(None), GrantOutcome::Unconfirmed);
+    let g = decode::badge_grant(answer, None).unwrap();
+    assert_eq!(g.grant.badge.name, "Helper");
+    let ids = decode::user_badge_ids(
+        br#"{"user_badges":[{"id":3,"badge_id":1},{"id":7,"badge_id":8}],"badges":[]}"#,
+    )
+    .unwrap();
+    assert_eq!(ids, vec![3, 7]);
+}
+
 #[tokio::test]
 async fn board_parts_as_moderator_and_admin() {
     let sb = start().await;

@@ -2,6 +2,7 @@
 //! into a ratatui `TestBackend` with the colourless theme, and compared with reviewed snapshots.
 //! Also (state, keys) → expected state and effects for every flow of the action layer.
 
+mod common;
 mod harness;
 
 use std::time::{Duration as StdDuration, Instant};
@@ -15,8 +16,10 @@ use modterm::actions::move_posts::MovePosts;
 use modterm::actions::move_topic::MoveTopic;
 use modterm::actions::reply::SendReply;
 use modterm::actions::solution::{SetSolution, SolutionChanged};
+use modterm::actions::write::Write;
 use modterm::actions::{Action, ActionKind};
-use modterm::backend::{BackendError, SearchResults};
+use modterm::backend::discourse::{Credentials, Discourse, DiscourseOptions};
+use modterm::backend::{Backend, BackendError, SearchResults};
 use modterm::domain::*;
 use modterm::tui::{Effect, LiveState, Msg, Overlay, Pane};
 
@@ -997,6 +1000,181 @@ fn an_award_on_ones_own_post_goes_to_the_member_who_asked() {
     );
 }
 
+/// The labels of the open picker's items, in its order.
+fn picker_labels(h: &Harness) -> Vec<String> {
+    let Some(Overlay::Picker(p)) = &h.app.overlay else {
+        panic!("no picker: {:?}", h.app.overlay);
+    };
+    p.items.iter().map(|i| i.label.clone()).collect()
+}
+
+/// Types a badge's name in the open picker, picks it and confirms: the write that is sent.
+fn pick_and_confirm_badge(h: &mut Harness, name: &str) -> (u64, AwardBadge) {
+    h.chars(name);
+    h.key(KeyCode::Enter);
+    let screen = h.screen(120, 40);
+    assert!(screen.contains(&format!("Award «{name}»")), "{screen}");
+    Harness::write_of::<AwardBadge>(&h.key(KeyCode::Char('y')))
+}
+
+#[test]
+fn the_badge_picker_lists_recently_awarded_badges_first() {
+    let mut h = Harness::new(Role::Moderator);
+    h.open_thread();
+    h.key(KeyCode::Char('j'));
+    h.key(KeyCode::Char('b'));
+    let catalogue = vec![
+        badge(1, "Great Answer", BadgeType::Gold, false),
+        badge(2, "Helpful", BadgeType::Silver, false),
+        badge(3, "Thanks", BadgeType::Bronze, true),
+    ];
+    h.app.update(Msg::Badges(Ok(catalogue.clone())));
+    // Nothing used yet: gold first.
+    assert_eq!(picker_labels(&h), ["Great Answer", "Helpful", "Thanks"]);
+    let grant = |b: &Badge| BadgeGrant {
+        grant: GrantedBadge {
+            badge: b.clone(),
+            granted_at: now(),
+            granted_by: Some("mod_anna".into()),
+            topic_id: None,
+            post_number: None,
+            count: 1,
+        },
+        outcome: GrantOutcome::Granted,
+    };
+    let (op, w) = pick_and_confirm_badge(&mut h, "Thanks");
+    h.land(op, w, Ok(grant(&catalogue[2])));
+    assert!(
+        h.status().contains("awarded Thanks to helper_hugo"),
+        "{}",
+        h.status()
+    );
+    // Reopened: the badge just awarded comes first.
+    h.key(KeyCode::Char('b'));
+    assert_eq!(picker_labels(&h), ["Thanks", "Great Answer", "Helpful"]);
+    // The latest use leads.
+    let (op, w) = pick_and_confirm_badge(&mut h, "Helpful");
+    h.land(op, w, Ok(grant(&catalogue[1])));
+    h.key(KeyCode::Char('b'));
+    assert_eq!(picker_labels(&h), ["Helpful", "Thanks", "Great Answer"]);
+    // As it is shown, untyped.
+    let Some(Overlay::Picker(p)) = &h.app.overlay else {
+        panic!("no picker");
+    };
+    let shown: Vec<String> = p.matches().into_iter().map(|i| i.label).collect();
+    assert_eq!(shown, ["Helpful", "Thanks", "Great Answer"]);
+}
+
+/// The bug of issue 16: a badge picked before the member's badges arrived, that the member
+/// already held, said "awarded" while the server granted nothing. The outcome now comes from
+/// the server's answer (here the real adapter's, against the sandbox), whatever the console
+/// knew of the member's badges.
+#[tokio::test]
+async fn an_award_before_the_members_badges_load_says_when_the_server_granted_nothing() {
+    let sb = common::start().await;
+    let adapter = || {
+        Discourse::new(DiscourseOptions::new(
+            sb.url.clone(),
+            Credentials::ApiKey {
+                key: common::KEY.into(),
+                username: "mod_anna".into(),
+            },
+        ))
+        .expect("adapter")
+    };
+    // What the test needs to know, asked by an adapter of its own: the console's has read
+    // nothing of mia's badges.
+    let probe = adapter();
+    let catalogue = probe.badges().await.expect("catalogue");
+    let held = match probe.board_part("member_mia", BoardPart::Badges).await {
+        Ok(BoardData::Badges(b)) => b,
+        other => panic!("{other:?}"),
+    };
+    let once = catalogue
+        .iter()
+        .find(|b| {
+            b.manually_grantable
+                && b.enabled
+                && !b.multiple_grant
+                && !held.iter().any(|g| g.badge.id == b.id)
+        })
+        .expect("a once-only badge mia does not hold")
+        .name
+        .clone();
+
+    let mut h = Harness::new(Role::Moderator);
+    h.open_thread();
+    let mut t = topic();
+    t.posts.push(post(103, 3, "member_mia", "<p>fixed</p>"));
+    h.app.update(Msg::Topic {
+        id: TopicId::from(11),
+        result: Ok(t),
+    });
+    h.key(KeyCode::Char('G'));
+    assert_eq!(h.app.selected_post().unwrap().author.username, "member_mia");
+    let effects = h.key(KeyCode::Char('b'));
+    assert!(
+        effects.contains(&Effect::LoadBoard {
+            username: "member_mia".into(),
+            parts: vec![BoardPart::Badges]
+        }),
+        "{effects:?}"
+    );
+    // The catalogue arrives; the member's badges never do (that load is not answered here).
+    h.app.update(Msg::Badges(Ok(catalogue.clone())));
+    let Some(Overlay::Picker(p)) = &h.app.overlay else {
+        panic!("no picker: {:?}", h.app.overlay);
+    };
+    assert!(
+        p.items
+            .iter()
+            .all(|i| i.unavailable.is_none() && i.detail.contains("checking who holds it")),
+        "the picker does not know what mia holds"
+    );
+
+    // Sends the confirmed award to the sandbox and lands the adapter's answer. The harness's
+    // topic lives on a made-up site, so its link means nothing to the sandbox: no reason.
+    async fn award(h: &mut Harness, backend: &dyn Backend, name: &str) -> String {
+        let (op, mut w) = pick_and_confirm_badge(h, name);
+        w.award.reason = None;
+        let answer = w.send(backend).await;
+        h.land(op, w, answer);
+        h.status()
+    }
+
+    let anna = adapter();
+    // A badge she held before the award (seeded): the server granted nothing.
+    let status = award(&mut h, &anna, "Helpful Hero").await;
+    assert_eq!(
+        status,
+        "server granted nothing: member_mia already holds Helpful Hero"
+    );
+    let screen = h.screen(120, 40);
+    assert!(screen.contains("server granted nothing"), "{screen}");
+    assert!(!screen.contains("awarded"), "{screen}");
+
+    // A once-only badge she did not hold: awarded; the same again: nothing.
+    h.key(KeyCode::Char('b'));
+    let status = award(&mut h, &anna, &once).await;
+    assert_eq!(status, format!("awarded {once} to member_mia"));
+    h.key(KeyCode::Char('b'));
+    let status = award(&mut h, &anna, &once).await;
+    assert_eq!(
+        status,
+        format!("server granted nothing: member_mia already holds {once}")
+    );
+    // The server holds the one grant.
+    let (_, raw) = sb.get("/user-badges/member_mia.json", None).await;
+    let id = &catalogue.iter().find(|b| b.name == once).unwrap().id;
+    let grants = raw["user_badges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|ub| *id == ub["badge_id"].as_u64().unwrap())
+        .count();
+    assert_eq!(grants, 1, "{raw}");
+}
+
 // ---- the profile board ----------------------------------------------------------------------
 
 fn member() -> Member {
@@ -1163,6 +1341,7 @@ fn full_board(h: &mut Harness) {
                     provider: "twitter".into(),
                     uid: "mia_on_x".into(),
                 }],
+                counts_unavailable: None,
             }),
         ),
         (BoardPart::PendingReviews, BoardData::Reviews(vec![])),

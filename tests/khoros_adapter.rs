@@ -721,6 +721,12 @@ async fn the_profile_board_with_care_channels() {
         text.contains("not on this platform") || !text.contains("failed"),
         "{text}"
     );
+    // The moderation record: Care's linked accounts, and no made-up counts.
+    assert!(
+        text.contains("linked twitter: @mia_jensen")
+            && text.contains("flags, warnings, suspensions: not on this platform"),
+        "{text}"
+    );
 
     // Members without Care accounts have an empty social part; staff only; no Care, no part.
     let BoardData::Activity(none) = anna
@@ -781,6 +787,85 @@ async fn the_profile_board_with_care_channels() {
         .board_part("member_mia", BoardPart::Identity)
         .await
         .is_ok());
+}
+
+#[tokio::test]
+async fn linked_accounts_are_the_care_authors_with_their_channels() {
+    let sb = start().await;
+    let anna = sb.adapter_with_care("mod_anna");
+    let linked = anna
+        .linked_accounts("member_mia")
+        .await
+        .expect("linked accounts");
+    let pairs: Vec<(&str, &str)> = linked
+        .iter()
+        .map(|l| (l.provider.as_str(), l.uid.as_str()))
+        .collect();
+    for want in [
+        ("twitter", "@mia_jensen"),
+        ("facebook", "Mia Jensen"),
+        ("messaging", "mia.jensen"),
+    ] {
+        assert!(pairs.contains(&want), "{want:?} in {pairs:?}");
+    }
+    assert_eq!(
+        linked.len(),
+        3,
+        "the community account itself is not a linked account: {pairs:?}"
+    );
+    // Each provider is the channel of the same account's items in the timeline.
+    let BoardData::Activity(social) = anna
+        .board_part("member_mia", BoardPart::LinkedChannels)
+        .await
+        .expect("care")
+    else {
+        panic!("care")
+    };
+    for l in &linked {
+        assert!(
+            social.iter().any(|a| a.channel.label() == l.provider),
+            "{l:?} in {social:#?}"
+        );
+    }
+    // A member Care does not know has none; staff only; without Care, not available.
+    assert!(anna.linked_accounts("leader_sam").await.unwrap().is_empty());
+    assert!(matches!(
+        sb.adapter_with_care("leader_luca")
+            .linked_accounts("member_mia")
+            .await,
+        Err(BackendError::Forbidden(_))
+    ));
+    assert!(matches!(
+        sb.adapter("mod_anna").linked_accounts("member_mia").await,
+        Err(BackendError::Unsupported(ref m)) if m.contains("Care")
+    ));
+    // They are the board's moderation record; Khoros has no API for the rest of it (flags,
+    // warnings, suspensions), which is said, not made up. Staff only; without Care, none.
+    let BoardData::Moderation(m) = anna
+        .board_part("member_mia", BoardPart::Moderation)
+        .await
+        .expect("moderation")
+    else {
+        panic!("moderation")
+    };
+    assert_eq!(m.linked_accounts, linked);
+    assert!(
+        m.counts_unavailable
+            .as_deref()
+            .is_some_and(|why| why.contains("no moderation record")),
+        "{m:?}"
+    );
+    assert!(m.current.is_empty() && m.flags_received == 0, "{m:?}");
+    assert!(matches!(
+        sb.adapter_with_care("leader_luca")
+            .board_part("member_mia", BoardPart::Moderation)
+            .await,
+        Err(BackendError::Forbidden(_))
+    ));
+    assert!(matches!(
+        sb.adapter("mod_anna").board_part("member_mia", BoardPart::Moderation).await,
+        Err(BackendError::Unsupported(ref why)) if why.contains("no moderation record")
+    ));
 }
 
 #[tokio::test]

@@ -1,10 +1,17 @@
 //! The Khoros-dialect sandbox over raw HTTP, as any client sees it: the session sign-in, LiQL
 //! (answers, paging, errors), guests, the v2 writes' envelopes, and Care with Basic auth.
+//! Also its database's schema version (`PRAGMA user_version`), as in the Discourse sandbox: a
+//! new database gets the current version, one from before versioning is migrated, one that
+//! cannot be migrated is reseeded (the demo's, with a notice) or refused untouched, and one
+//! from a newer modterm is always refused untouched.
 
 mod khoros_support;
 
+use std::path::Path;
+
 use base64::Engine as _;
 use khoros_support::*;
+use modterm::sandbox_khoros::{KhorosSandbox, KhorosSandboxOptions, SCHEMA_VERSION};
 use serde_json::{json, Value};
 
 #[tokio::test]
@@ -375,4 +382,208 @@ async fn care_with_basic_auth() {
         .await
         .unwrap();
     assert_eq!(resp.status().as_u16(), 404);
+}
+
+fn db(path: &Path) -> rusqlite::Connection {
+    rusqlite::Connection::open(path).expect("open db")
+}
+
+fn user_version(path: &Path) -> i64 {
+    db(path)
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap()
+}
+
+fn scalar(path: &Path, sql: &str) -> i64 {
+    db(path).query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+fn has_column(path: &Path, table: &str, column: &str) -> bool {
+    let conn = db(path);
+    let names: Vec<String> = conn
+        .prepare("SELECT name FROM pragma_table_info(?1)")
+        .unwrap()
+        .query_map([table], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    names.iter().any(|n| n == column)
+}
+
+/// A seeded database in `dir`, closed again, and the options that open it.
+async fn seeded(dir: &tempfile::TempDir) -> KhorosSandboxOptions {
+    let opts = KhorosSandboxOptions {
+        topics: TOPICS,
+        seed: SEED,
+        ..KhorosSandboxOptions::new(
+            "127.0.0.1:0".parse().expect("addr"),
+            dir.path().join("khoros.db"),
+            KEY.to_string(),
+        )
+    };
+    let sb = KhorosSandbox::start(opts.clone())
+        .await
+        .expect("first start");
+    assert_eq!(sb.notice(), None);
+    sb.shutdown().await;
+    opts
+}
+
+/// The sandbox answers LiQL (as a guest).
+async fn answers(sb: &KhorosSandbox) {
+    let resp = client()
+        .get(format!("{}/api/2.0/search", sb.url()))
+        .query(&[("q", "SELECT id FROM messages LIMIT 5")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let v: Value = resp.json().await.unwrap();
+    assert_eq!(v["data"]["size"], 5, "{v}");
+}
+
+#[tokio::test]
+async fn a_new_khoros_database_gets_the_current_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = seeded(&dir).await;
+    assert_eq!(user_version(&opts.db_path), SCHEMA_VERSION);
+    // Reopening changes nothing and says nothing.
+    let sb = KhorosSandbox::start(opts.clone()).await.unwrap();
+    assert_eq!(sb.notice(), None);
+    answers(&sb).await;
+    sb.shutdown().await;
+    assert_eq!(user_version(&opts.db_path), SCHEMA_VERSION);
+}
+
+#[tokio::test]
+async fn a_khoros_database_from_before_versioning_is_migrated() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut opts = seeded(&dir).await;
+    // What such a database looked like: user_version 0, the same tables. A marker shows the
+    // data was kept, not seeded again.
+    db(&opts.db_path)
+        .execute_batch(
+            "PRAGMA user_version = 0; \
+             INSERT INTO meta(key, value) VALUES('marker', 'kept');",
+        )
+        .unwrap();
+    let messages = scalar(&opts.db_path, "SELECT COUNT(*) FROM messages");
+    for reseed in [false, true] {
+        opts.reseed_outdated = reseed;
+        let sb = KhorosSandbox::start(opts.clone()).await.expect("migrated");
+        assert_eq!(sb.notice(), None, "migrated, not reseeded");
+        answers(&sb).await;
+        sb.shutdown().await;
+        assert_eq!(user_version(&opts.db_path), SCHEMA_VERSION);
+        assert_eq!(
+            scalar(
+                &opts.db_path,
+                "SELECT COUNT(*) FROM meta WHERE key = 'marker' AND value = 'kept'"
+            ),
+            1
+        );
+        assert_eq!(
+            scalar(&opts.db_path, "SELECT COUNT(*) FROM messages"),
+            messages
+        );
+        db(&opts.db_path)
+            .execute_batch("PRAGMA user_version = 0")
+            .unwrap();
+    }
+}
+
+/// A seeded database whose `messages` lacks a column no migration adds.
+async fn outdated(dir: &tempfile::TempDir) -> KhorosSandboxOptions {
+    let opts = seeded(dir).await;
+    db(&opts.db_path)
+        .execute_batch(
+            "PRAGMA user_version = 0; \
+             ALTER TABLE messages DROP COLUMN views; \
+             INSERT INTO meta(key, value) VALUES('marker', 'kept');",
+        )
+        .unwrap();
+    opts
+}
+
+#[tokio::test]
+async fn an_outdated_khoros_database_is_refused_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = outdated(&dir).await;
+    let messages = scalar(&opts.db_path, "SELECT COUNT(*) FROM messages");
+    match KhorosSandbox::start(opts.clone()).await {
+        Err(msg) => {
+            assert!(msg.contains("older modterm"), "{msg}");
+            assert!(msg.contains("messages.views"), "{msg}");
+            assert!(msg.contains("left untouched"), "{msg}");
+        }
+        Ok(_) => panic!("an outdated database was opened"),
+    }
+    assert_eq!(user_version(&opts.db_path), 0);
+    assert!(!has_column(&opts.db_path, "messages", "views"));
+    assert_eq!(
+        scalar(&opts.db_path, "SELECT COUNT(*) FROM messages"),
+        messages
+    );
+    assert_eq!(
+        scalar(
+            &opts.db_path,
+            "SELECT COUNT(*) FROM meta WHERE key = 'marker'"
+        ),
+        1
+    );
+}
+
+#[tokio::test]
+async fn an_outdated_khoros_demo_database_is_reseeded_with_a_notice() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut opts = outdated(&dir).await;
+    opts.reseed_outdated = true;
+    let sb = KhorosSandbox::start(opts.clone()).await.expect("reseeded");
+    assert_eq!(
+        sb.notice(),
+        Some("the demo database was from an older modterm; it was reseeded")
+    );
+    answers(&sb).await;
+    sb.shutdown().await;
+    assert_eq!(user_version(&opts.db_path), SCHEMA_VERSION);
+    assert!(has_column(&opts.db_path, "messages", "views"));
+    assert_eq!(
+        scalar(
+            &opts.db_path,
+            "SELECT COUNT(*) FROM meta WHERE key = 'marker'"
+        ),
+        0,
+        "seeded afresh"
+    );
+    assert!(scalar(&opts.db_path, "SELECT COUNT(*) FROM care_authors") > 0);
+    // And the next start is quiet.
+    let sb = KhorosSandbox::start(opts).await.unwrap();
+    assert_eq!(sb.notice(), None);
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_khoros_database_from_a_newer_modterm_is_always_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut opts = seeded(&dir).await;
+    let newer = SCHEMA_VERSION + 1;
+    db(&opts.db_path)
+        .execute_batch(&format!("PRAGMA user_version = {newer}"))
+        .unwrap();
+    let messages = scalar(&opts.db_path, "SELECT COUNT(*) FROM messages");
+    for reseed in [false, true] {
+        opts.reseed_outdated = reseed;
+        match KhorosSandbox::start(opts.clone()).await {
+            Err(msg) => {
+                assert!(msg.contains("newer modterm"), "{msg}");
+                assert!(msg.contains(&format!("schema version {newer}")), "{msg}");
+            }
+            Ok(_) => panic!("a newer database was opened"),
+        }
+        assert_eq!(user_version(&opts.db_path), newer, "left untouched");
+        assert_eq!(
+            scalar(&opts.db_path, "SELECT COUNT(*) FROM messages"),
+            messages
+        );
+    }
 }

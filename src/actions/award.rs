@@ -1,7 +1,9 @@
 //! Awarding a badge by hand. Nothing is preselected (Enter on an untouched picker grants
 //! nothing), recently used badges come first, and badges the member already holds that can be
 //! held once are shown as held and not offered. A grant is public and cannot be undone from
-//! here, so it is confirmed; when the server grants nothing new, the console says so.
+//! here, so it is confirmed. What it did comes from the server's answer (a new grant, or
+//! nothing because the member already held it), never from what the console knows the member
+//! holds: the award may be sent before their badges have loaded.
 //!
 //! The picker opens as soon as the catalogue is there; the member's badges fill in the "held"
 //! marks when they arrive (they are the profile board's badges part, so the board reuses them).
@@ -25,14 +27,15 @@ pub struct AwardBadge {
     pub award: BadgeAward,
     #[serde(skip)]
     pub badge: Option<Badge>,
-    /// When the member already held it: the grant the server knew before.
+    /// When the console knows the member holds it already: since when. Only a hint for the
+    /// confirmation; what the award did comes from the server's answer.
     #[serde(skip)]
     pub held_since: Option<Timestamp>,
 }
 
 #[async_trait]
 impl Write for AwardBadge {
-    type Answer = GrantedBadge;
+    type Answer = BadgeGrant;
 
     fn kind(&self) -> &'static str {
         "award_badge"
@@ -61,41 +64,44 @@ impl Write for AwardBadge {
         if let Some(r) = &self.award.reason {
             lines.push(format!("For: {}", sanitize_line(r)));
         }
+        if self.held_since.is_some() {
+            let user = sanitize_line(&self.award.username);
+            lines.push(match &self.badge {
+                Some(b) if b.multiple_grant => {
+                    format!("{user} holds it already; this grants it once more.")
+                }
+                _ => format!("{user} holds it already: the server may grant nothing."),
+            });
+        }
         Preview {
             title: "Award badge".into(),
             lines,
         }
     }
 
-    async fn send(&self, backend: &dyn Backend) -> Result<GrantedBadge> {
+    async fn send(&self, backend: &dyn Backend) -> Result<BadgeGrant> {
         let feature = &backend.site().features.award_badges;
         if !feature.is_available() {
             return Err(crate::backend::unsupported(feature));
         }
-        backend.award_badge(&self.award).await
+        backend.grant_badge(&self.award).await
     }
 
-    fn done(&self, granted: &GrantedBadge) -> String {
-        if self.granted_nothing(granted) {
-            format!(
-                "the server granted nothing new: {} already holds {}",
-                sanitize_line(&self.award.username),
-                sanitize_line(&granted.badge.name)
-            )
-        } else {
-            format!(
-                "awarded {} to {}",
-                sanitize_line(&granted.badge.name),
-                sanitize_line(&self.award.username)
-            )
+    fn done(&self, answer: &BadgeGrant) -> String {
+        let user = sanitize_line(&self.award.username);
+        let badge = sanitize_line(&answer.grant.badge.name);
+        match answer.outcome {
+            GrantOutcome::Granted => format!("awarded {badge} to {user}"),
+            GrantOutcome::AlreadyHeld if answer.grant.badge.multiple_grant => {
+                format!("server granted nothing: {user} already holds {badge} for that post")
+            }
+            GrantOutcome::AlreadyHeld => {
+                format!("server granted nothing: {user} already holds {badge}")
+            }
+            GrantOutcome::Unconfirmed => {
+                format!("sent: {user} holds {badge}; the server did not say if the grant is new")
+            }
         }
-    }
-}
-
-impl AwardBadge {
-    /// The server answered with the grant the member already had.
-    fn granted_nothing(&self, granted: &GrantedBadge) -> bool {
-        self.held_since.is_some_and(|t| t == granted.granted_at)
     }
 }
 
@@ -104,15 +110,31 @@ impl Lands for AwardBadge {
         format!("awarding a badge to {}", self.award.username)
     }
 
-    fn landed(&self, app: &mut App, granted: GrantedBadge) -> Effects {
+    fn landed(&self, app: &mut App, answer: BadgeGrant) -> Effects {
         app.recent_badges.retain(|b| *b != self.award.badge_id);
         app.recent_badges.insert(0, self.award.badge_id.clone());
-        if self.granted_nothing(&granted) {
-            app.set_status(self.done(&granted), Level::Warning);
-            return Vec::new();
+        let text = self.done(&answer);
+        let board = app.board_mut(&self.award.username);
+        match answer.outcome {
+            GrantOutcome::Granted => {
+                board.add_badge(answer.grant);
+                app.toast(text, Level::Success);
+            }
+            outcome => {
+                // They hold it either way: a loaded board that does not show it yet does now.
+                let shown = board
+                    .badges()
+                    .map(|held| held.iter().any(|g| g.badge.id == answer.grant.badge.id));
+                if shown == Some(false) {
+                    board.add_badge(answer.grant);
+                }
+                if outcome == GrantOutcome::AlreadyHeld {
+                    app.set_status(text, Level::Warning);
+                } else {
+                    app.toast(text, Level::Info);
+                }
+            }
         }
-        app.toast(self.done(&granted), Level::Success);
-        app.board_mut(&self.award.username).add_badge(granted);
         Vec::new()
     }
 

@@ -173,6 +173,15 @@ pub trait Backend: Send + Sync {
     /// The badge catalogue.
     async fn badges(&self) -> Result<Vec<Badge>>;
     async fn award_badge(&self, award: &BadgeAward) -> Result<GrantedBadge>;
+    /// An award, with what the server did: a new grant, or nothing (the member already held
+    /// it). Platforms whose answer cannot tell keep this default, which says so
+    /// ([`GrantOutcome::Unconfirmed`]).
+    async fn grant_badge(&self, award: &BadgeAward) -> Result<BadgeGrant> {
+        Ok(BadgeGrant {
+            grant: self.award_badge(award).await?,
+            outcome: GrantOutcome::Unconfirmed,
+        })
+    }
 
     /// One part of a member's profile board. A part the account may not see is
     /// `Err(Forbidden(..))` with a message that says who may.

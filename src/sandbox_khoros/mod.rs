@@ -37,6 +37,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use server::{FaultHandle, Faults, Logged};
+/// The database schema version this build writes (`PRAGMA user_version`).
+pub use store::SCHEMA_VERSION;
 
 /// The Care API user of every sandbox (its password is the sandbox's key).
 pub const CARE_USER: &str = "care_api";
@@ -46,7 +48,8 @@ pub const CARE_USER: &str = "care_api";
 pub struct KhorosSandboxOptions {
     /// Where to listen; `127.0.0.1:0` picks any free port.
     pub addr: SocketAddr,
-    /// The SQLite file; reopened if it exists, seeded when new.
+    /// The SQLite file; reopened if it exists, seeded when new. One from a newer modterm is
+    /// refused, one from an older modterm migrated (see `reseed_outdated`).
     pub db_path: PathBuf,
     /// The password of every demo account and of the Care API user.
     pub password: String,
@@ -59,6 +62,10 @@ pub struct KhorosSandboxOptions {
     pub session_idle: Duration,
     /// Move every time in the demo by how long it has been since it was last opened.
     pub rebase_times: bool,
+    /// The database is disposable (the embedded demo's): when it is from an older modterm and
+    /// cannot be migrated, it is seeded afresh and [`KhorosSandbox::notice`] says so, instead
+    /// of the start failing. A database from a newer modterm is refused either way.
+    pub reseed_outdated: bool,
 }
 
 impl KhorosSandboxOptions {
@@ -72,6 +79,7 @@ impl KhorosSandboxOptions {
             rate_limit_per_minute: None,
             session_idle: Duration::from_secs(30 * 60),
             rebase_times: false,
+            reseed_outdated: false,
         }
     }
 }
@@ -106,6 +114,7 @@ pub fn demo_oauth_token(seed: u64, login: &str) -> Option<String> {
 pub struct KhorosSandbox {
     addr: SocketAddr,
     state: Arc<server::AppState>,
+    notice: Option<String>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     join: Option<tokio::task::JoinHandle<()>>,
 }
@@ -120,19 +129,19 @@ impl KhorosSandbox {
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", opts.addr))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
-        let (path, topics, seed_value, rebase) = (
-            opts.db_path.clone(),
-            opts.topics,
-            opts.seed,
-            opts.rebase_times,
-        );
-        let conn =
-            tokio::task::spawn_blocking(move || store::open(&path, topics, seed_value, rebase))
-                .await
-                .map_err(|e| format!("seeding failed: {e}"))?
-                .map_err(|e| format!("sandbox database: {e}"))?;
+        let path = opts.db_path.clone();
+        let spec = store::OpenSpec {
+            topics: opts.topics,
+            seed: opts.seed,
+            rebase: opts.rebase_times,
+            reseed_outdated: opts.reseed_outdated,
+        };
+        let opened = tokio::task::spawn_blocking(move || store::open(&path, &spec))
+            .await
+            .map_err(|e| format!("seeding failed: {e}"))?
+            .map_err(|e| format!("sandbox database: {e}"))?;
         let state = Arc::new(server::AppState::new(
-            conn,
+            opened.conn,
             opts.password,
             CARE_USER.to_string(),
             opts.rate_limit_per_minute,
@@ -144,6 +153,7 @@ impl KhorosSandbox {
         Ok(KhorosSandbox {
             addr,
             state,
+            notice: opened.notice,
             shutdown: Some(tx),
             join: Some(join),
         })
@@ -151,6 +161,12 @@ impl KhorosSandbox {
 
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// What opening the database did that the user should hear about: `"the demo database
+    /// was from an older modterm; it was reseeded"`.
+    pub fn notice(&self) -> Option<&str> {
+        self.notice.as_deref()
     }
 
     /// `http://127.0.0.1:PORT`, the community.
@@ -208,6 +224,9 @@ pub async fn run_cli(opts: KhorosSandboxOptions) -> Result<(), String> {
     let seed_value = opts.seed;
     let sandbox = KhorosSandbox::start(opts).await?;
     println!("modterm Khoros sandbox listening on {}", sandbox.url());
+    if let Some(notice) = sandbox.notice() {
+        println!("Note: {notice}.");
+    }
     println!();
     println!("Sign in: POST /restapi/vc/authentication/sessions/login with user.login and");
     println!("user.password (the --api-key, for every demo account), or send a demo account's");

@@ -2,6 +2,19 @@
 //! old one's clock to now), and each LiQL collection's rows as the JSON objects Khoros
 //! answers with (reference §2.2, §6, §7, §8), for the account asking.
 //!
+//! The schema's version is the database's `PRAGMA user_version` ([`SCHEMA_VERSION`]), as in
+//! the Discourse sandbox. Opening a database of another version:
+//! - new (no tables): created and stamped with [`SCHEMA_VERSION`];
+//! - older (or from before versioning, version 0) with every column [`SCHEMA`] declares:
+//!   brought up to date in place (no step changes data yet) and stamped;
+//! - older and lacking columns no step adds: the embedded demo's database is wiped and seeded
+//!   again, with [`RESEEDED`] for the console to show; any other is refused untouched, since
+//!   it may be someone's test data;
+//! - newer: refused untouched, never half-understood.
+//!
+//! The columns are checked on every open whatever the version says, so a schema change that
+//! forgot to bump [`SCHEMA_VERSION`] shows up as "cannot be migrated", not as SQL errors.
+//!
 //! Times are kept as milliseconds since the epoch and written as ISO 8601 with an offset
 //! (`2022-06-13T10:59:34.092+00:00`), as Khoros writes them.
 
@@ -59,6 +72,13 @@ CREATE TABLE IF NOT EXISTS care_messages(conversation_uuid TEXT NOT NULL,
   text TEXT NOT NULL, publish_date INTEGER NOT NULL, PRIMARY KEY(conversation_uuid, position));
 ";
 
+/// The schema this build reads and writes (`PRAGMA user_version`).
+/// 1: the first versioned schema (the same tables as the unversioned sandbox's).
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// The notice when an outdated demo database was replaced.
+pub const RESEEDED: &str = "the demo database was from an older modterm; it was reseeded";
+
 /// Every time column, for moving the demo's clock.
 const TIME_COLUMNS: [(&str, &str); 10] = [
     ("users", "registration_time"),
@@ -84,10 +104,158 @@ pub fn iso(ms: i64) -> String {
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, false)
 }
 
-/// Opens the database, creates the schema, seeds it when empty, and (if asked) moves every
-/// time by how long it has been since it was seeded or last opened.
-pub fn open(path: &Path, topics: usize, seed: u64, rebase: bool) -> rusqlite::Result<Connection> {
-    let mut conn = Connection::open(path)?;
+/// How to open the database (see [`open`]).
+#[derive(Debug, Clone, Copy)]
+pub struct OpenSpec {
+    /// Topics to seed into a new (or reseeded) database.
+    pub topics: usize,
+    pub seed: u64,
+    /// Move every time by how long it has been since the data was seeded or last opened.
+    pub rebase: bool,
+    /// The database is disposable (the embedded demo's): one too old to migrate is seeded
+    /// again instead of refused.
+    pub reseed_outdated: bool,
+}
+
+/// An open database, and what the caller should tell the user about it (a reseed).
+pub struct Opened {
+    pub conn: Connection,
+    pub notice: Option<String>,
+}
+
+/// Opens the database: checks its schema version (see the module's comment: brings an older
+/// one up to date, reseeds or refuses one that cannot be, refuses a newer one), creates the
+/// schema, seeds it when empty, and (if asked) moves every time by how long it has been since
+/// it was seeded or last opened. The error says what to do.
+pub fn open(path: &Path, spec: &OpenSpec) -> Result<Opened, String> {
+    let conn = Connection::open(path).map_err(|e| e.to_string())?;
+    let notice = check_version(&conn, path, spec.reseed_outdated)?;
+    let conn = prepare(conn, spec).map_err(|e| e.to_string())?;
+    Ok(Opened { conn, notice })
+}
+
+/// Refuses a newer database, and an older one that cannot be migrated unless it may be
+/// reseeded (then it is wiped here, and the notice says so). Changes nothing otherwise: the
+/// checks come before anything is written, so a refused database is left as it was.
+fn check_version(
+    conn: &Connection,
+    path: &Path,
+    reseed_outdated: bool,
+) -> Result<Option<String>, String> {
+    let sql = |e: rusqlite::Error| format!("{}: {e}", path.display());
+    let version = user_version(conn).map_err(sql)?;
+    if version > SCHEMA_VERSION {
+        return Err(format!(
+            "{} was written by a newer modterm (schema version {version}; this one knows up to \
+             {SCHEMA_VERSION}); it was left untouched: upgrade modterm or use another database",
+            path.display()
+        ));
+    }
+    if !has_tables(conn).map_err(sql)? {
+        return Ok(None);
+    }
+    let missing = missing_columns(conn).map_err(sql)?;
+    if missing.is_empty() {
+        // Every step up to this version adds nothing the schema does not create: `prepare`
+        // creates any missing table, and stamps the version.
+        return Ok(None);
+    }
+    if !reseed_outdated {
+        return Err(format!(
+            "{} is from an older modterm (schema version {version}) and cannot be migrated \
+             (it lacks {}); it was left untouched: delete it to start afresh or use another \
+             database",
+            path.display(),
+            missing.join(", ")
+        ));
+    }
+    wipe(conn).map_err(sql)?;
+    Ok(Some(RESEEDED.to_string()))
+}
+
+fn user_version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+}
+
+fn set_user_version(conn: &Connection, v: i64) -> rusqlite::Result<()> {
+    conn.execute_batch(&format!("PRAGMA user_version = {v}"))
+}
+
+/// Does the database hold any table yet?
+fn has_tables(conn: &Connection) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' \
+         AND name NOT LIKE 'sqlite_%')",
+        [],
+        |r| r.get(0),
+    )
+}
+
+/// The `table.column`s [`SCHEMA`] declares that the database lacks (a table it lacks
+/// altogether is created by [`SCHEMA`] and is not listed).
+fn missing_columns(conn: &Connection) -> rusqlite::Result<Vec<String>> {
+    let reference = Connection::open_in_memory()?;
+    reference.execute_batch(SCHEMA)?;
+    let tables: Vec<String> = reference
+        .prepare(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
+             ORDER BY name",
+        )?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut missing = Vec::new();
+    for table in tables {
+        let have = columns(conn, &table)?;
+        if have.is_empty() {
+            continue;
+        }
+        for col in columns(&reference, &table)? {
+            if !have.contains(&col) {
+                missing.push(format!("{table}.{col}"));
+            }
+        }
+    }
+    Ok(missing)
+}
+
+fn columns(conn: &Connection, table: &str) -> rusqlite::Result<Vec<String>> {
+    let names: Vec<String> = conn
+        .prepare("SELECT name FROM pragma_table_info(?1)")?
+        .query_map([table], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(names)
+}
+
+/// Drops every table and view (the demo database is about to be seeded again).
+fn wipe(conn: &Connection) -> rusqlite::Result<()> {
+    let names: Vec<(String, String)> = conn
+        .prepare(
+            "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' \
+             AND type IN ('table', 'view')",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let tx = conn.unchecked_transaction()?;
+    for (kind, name) in names {
+        let kind = if kind == "view" { "VIEW" } else { "TABLE" };
+        tx.execute_batch(&format!(
+            "DROP {kind} IF EXISTS \"{}\"",
+            name.replace('"', "\"\"")
+        ))?;
+    }
+    tx.commit()?;
+    set_user_version(conn, 0)
+}
+
+/// Creates the schema, seeds an empty database, moves the clock when asked, and stamps the
+/// version.
+fn prepare(mut conn: Connection, spec: &OpenSpec) -> rusqlite::Result<Connection> {
+    let OpenSpec {
+        topics,
+        seed,
+        rebase,
+        ..
+    } = *spec;
     conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=OFF;")?;
     conn.execute_batch(SCHEMA)?;
     let seeded: Option<String> = conn
@@ -125,6 +293,7 @@ pub fn open(path: &Path, topics: usize, seed: u64, rebase: bool) -> rusqlite::Re
         }
         Some(_) => {}
     }
+    set_user_version(&conn, SCHEMA_VERSION)?;
     Ok(conn)
 }
 
@@ -726,4 +895,78 @@ pub fn user_by_login(conn: &Connection, login: &str) -> rusqlite::Result<Option<
         |r| r.get(0),
     )
     .optional()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_current_schema_misses_nothing_and_an_old_table_is_noticed() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(SCHEMA).unwrap();
+        assert!(missing_columns(&conn).unwrap().is_empty());
+        let old = Connection::open_in_memory().unwrap();
+        old.execute_batch("CREATE TABLE messages (id INTEGER PRIMARY KEY, subject TEXT);")
+            .unwrap();
+        let missing = missing_columns(&old).unwrap();
+        assert!(
+            missing.contains(&"messages.body".to_string()),
+            "{missing:?}"
+        );
+        assert!(
+            !missing.iter().any(|m| m.starts_with("users.")),
+            "a table it lacks is created, not missing: {missing:?}"
+        );
+    }
+
+    #[test]
+    fn versions_decide_what_opening_does() {
+        let path = Path::new("khoros.db");
+        let conn = Connection::open_in_memory().unwrap();
+        assert_eq!(
+            check_version(&conn, path, false),
+            Ok(None),
+            "a new database"
+        );
+        conn.execute_batch(SCHEMA).unwrap();
+        assert_eq!(
+            check_version(&conn, path, false),
+            Ok(None),
+            "from before versioning, with every column: migrated"
+        );
+        conn.execute_batch("ALTER TABLE messages DROP COLUMN views")
+            .unwrap();
+        let refused = check_version(&conn, path, false).unwrap_err();
+        assert!(
+            refused.contains("older modterm") && refused.contains("messages.views"),
+            "{refused}"
+        );
+        assert!(has_tables(&conn).unwrap(), "refused untouched");
+        assert_eq!(
+            check_version(&conn, path, true),
+            Ok(Some(RESEEDED.to_string()))
+        );
+        assert!(!has_tables(&conn).unwrap(), "wiped, to be seeded again");
+        let newer = SCHEMA_VERSION + 1;
+        set_user_version(&conn, newer).unwrap();
+        for reseed in [false, true] {
+            let e = check_version(&conn, path, reseed).unwrap_err();
+            assert!(
+                e.contains("newer modterm") && e.contains(&format!("schema version {newer}")),
+                "{e}"
+            );
+            assert_eq!(user_version(&conn).unwrap(), newer, "left untouched");
+        }
+    }
+
+    #[test]
+    fn wipe_leaves_nothing() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(SCHEMA).unwrap();
+        set_user_version(&conn, SCHEMA_VERSION).unwrap();
+        wipe(&conn).unwrap();
+        assert!(!has_tables(&conn).unwrap());
+        assert_eq!(user_version(&conn).unwrap(), 0);
+    }
 }

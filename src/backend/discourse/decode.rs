@@ -52,6 +52,22 @@ pub fn granted_badge(body: &[u8]) -> Result<GrantedBadge> {
     map::awarded_badge(parse(body, "badge grant")?)
 }
 
+/// The ids of a member's grants (`/user-badges/{u}.json`), to tell a new grant from one they
+/// had before.
+pub fn user_badge_ids(body: &[u8]) -> Result<Vec<u64>> {
+    let resp: UserBadgesResponse = parse(body, "user badges")?;
+    Ok(resp.user_badges.iter().filter_map(|ub| ub.id).collect())
+}
+
+/// The reply of `POST /user_badges.json`, and what it did: a grant whose id was among the
+/// member's grants just before (`held_before`) is one they had, so nothing was granted.
+/// Without `held_before`, or without an id in the answer, the outcome is `Unconfirmed`.
+pub fn badge_grant(body: &[u8], held_before: Option<&[u64]>) -> Result<BadgeGrant> {
+    let held: Option<std::collections::BTreeSet<u64>> =
+        held_before.map(|ids| ids.iter().copied().collect());
+    Ok(map::badge_grant(parse(body, "badge grant")?, held.as_ref())?.0)
+}
+
 /// A member's profile (`/u/{u}.json`).
 pub fn member(body: &[u8], site_url: &str) -> Result<Member> {
     let resp: UserResponse = parse(body, "user")?;

@@ -539,6 +539,22 @@ pub fn awarded_badge(resp: UserBadgesResponse) -> Result<GrantedBadge> {
         .ok_or_else(|| BackendError::Malformed("badge grant: no user_badge in the reply".into()))
 }
 
+/// An award's answer, told apart by the ids of the member's grants before it (see
+/// [`super::decode::badge_grant`]); with the id of its grant.
+pub fn badge_grant(
+    resp: UserBadgesResponse,
+    held_before: Option<&BTreeSet<u64>>,
+) -> Result<(BadgeGrant, Option<u64>)> {
+    let id = resp.user_badge.as_ref().and_then(|ub| ub.id);
+    let grant = awarded_badge(resp)?;
+    let outcome = match (id, held_before) {
+        (Some(id), Some(held)) if held.contains(&id) => GrantOutcome::AlreadyHeld,
+        (Some(_), Some(_)) => GrantOutcome::Granted,
+        _ => GrantOutcome::Unconfirmed,
+    };
+    Ok((BadgeGrant { grant, outcome }, id))
+}
+
 // ---------------------------------------------------------------------------------------------
 // Members
 
@@ -549,6 +565,10 @@ fn role_of(u: &WireUser) -> Role {
 pub fn account(u: WireUser) -> Result<Account> {
     let id = user_id(u.id).ok_or_else(|| BackendError::Malformed("account: no user id".into()))?;
     let role = role_of(&u);
+    let mut capabilities = capabilities(role);
+    // A category moderator is no staff member, but reviews their categories' items: the
+    // session says so (the server then lists only those, with the actions they may take).
+    capabilities.review_queue |= u.can_review == Some(true);
     Ok(Account {
         id,
         username: u
@@ -557,7 +577,7 @@ pub fn account(u: WireUser) -> Result<Account> {
         name: nonempty(u.name),
         role,
         rank: rank_of(trust(u.trust_level)),
-        capabilities: capabilities(role),
+        capabilities,
     })
 }
 
@@ -704,6 +724,7 @@ pub fn moderation(u: AdminUser, now: Timestamp) -> MemberModeration {
         silences: counts.silenced.unwrap_or(0),
         current,
         linked_accounts: linked,
+        counts_unavailable: None,
     }
 }
 

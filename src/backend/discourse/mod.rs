@@ -25,10 +25,10 @@ pub mod review;
 mod user_api_key;
 mod wire;
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use reqwest::Method;
@@ -120,6 +120,19 @@ const MAX_CHAT_CHANNELS: usize = 25;
 /// Recent posts inspected when checking whether a reply was created after all.
 const REPLY_CHECK_POSTS: usize = 10;
 
+/// How long a read of a member's badges stands for what they hold, before an award (see
+/// `grant_badge`): the board's read is this recent when its `b` is pressed, so the award costs
+/// no read of its own.
+const HELD_GRANTS_FRESH: Duration = Duration::from_secs(300);
+
+/// The ids of a member's badge grants: those a read listed, and those awards added since.
+#[derive(Debug)]
+struct HeldGrants {
+    /// When the latest read of them was sent.
+    read_at: Instant,
+    ids: BTreeSet<u64>,
+}
+
 pub struct Discourse {
     client: Arc<Client>,
     site: SiteInfo,
@@ -133,6 +146,9 @@ pub struct Discourse {
     member_loads: Mutex<HashMap<String, Arc<tokio::sync::OnceCell<Result<Member>>>>>,
     /// `/site.json`'s flag types, read once (they change with the site's settings only).
     flag_types: Mutex<Option<Vec<FlagType>>>,
+    /// Each member's badge grants as last read (by lowercased name), for telling an award's
+    /// new grant from one they had.
+    held_grants: Mutex<HashMap<String, HeldGrants>>,
 }
 
 impl fmt::Debug for Discourse {
@@ -296,7 +312,64 @@ impl Discourse {
             user_ids: Mutex::new(HashMap::new()),
             member_loads: Mutex::new(HashMap::new()),
             flag_types: Mutex::new(None),
+            held_grants: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// Notes the ids of a member's grants that a read sent at `read_at` listed. Grant ids are
+    /// never reused, so they are added to what is known rather than replacing it: a read
+    /// answered late cannot hide a grant an award made meanwhile.
+    fn note_held_grants(&self, username: &str, read_at: Instant, ids: Vec<u64>) {
+        let mut held = lock(&self.held_grants);
+        let entry = held
+            .entry(username.to_lowercase())
+            .or_insert_with(|| HeldGrants {
+                read_at,
+                ids: BTreeSet::new(),
+            });
+        entry.read_at = entry.read_at.max(read_at);
+        entry.ids.extend(ids);
+    }
+
+    /// The ids of a member's grants, from a read sent within [`HELD_GRANTS_FRESH`].
+    fn fresh_held_grants(&self, username: &str) -> Option<BTreeSet<u64>> {
+        lock(&self.held_grants)
+            .get(&username.to_lowercase())
+            .filter(|h| h.read_at.elapsed() < HELD_GRANTS_FRESH)
+            .map(|h| h.ids.clone())
+    }
+
+    /// An award's grant (its id): the member holds it now. Noted only beside a read of their
+    /// grants, which says what else they hold.
+    fn note_granted(&self, username: &str, id: u64) {
+        if let Some(h) = lock(&self.held_grants).get_mut(&username.to_lowercase()) {
+            h.ids.insert(id);
+        }
+    }
+
+    /// `/user-badges/{u}.json`, its body; the ids of the grants it lists are noted.
+    async fn read_user_badges(&self, username: &str) -> Result<Vec<u8>> {
+        let read_at = Instant::now();
+        let body = self
+            .client
+            .get(&format!("/user-badges/{}.json", seg(username)), &[])
+            .await?;
+        if let Ok(ids) = decode::user_badge_ids(&body) {
+            self.note_held_grants(username, read_at, ids);
+        }
+        Ok(body)
+    }
+
+    /// `POST /user_badges.json`: the award itself, its answer's body.
+    async fn post_grant(&self, award: &BadgeAward) -> Result<Vec<u8>> {
+        let mut body =
+            json!({ "username": award.username, "badge_id": num(award.badge_id.as_str()) });
+        if let Some(r) = award.reason.as_deref().filter(|r| !r.trim().is_empty()) {
+            body["reason"] = json!(r);
+        }
+        self.client
+            .send(Method::POST, "/user_badges.json", &body)
+            .await
     }
 
     /// The signed-in account, asked once and then remembered.
@@ -710,16 +783,31 @@ impl Backend for Discourse {
     }
 
     async fn award_badge(&self, award: &BadgeAward) -> Result<GrantedBadge> {
-        let mut body =
-            json!({ "username": award.username, "badge_id": num(award.badge_id.as_str()) });
-        if let Some(r) = award.reason.as_deref().filter(|r| !r.trim().is_empty()) {
-            body["reason"] = json!(r);
+        decode::granted_badge(&self.post_grant(award).await?)
+    }
+
+    /// Discourse answers an award it does not make (a badge that can be held once and is
+    /// held, or a grant for a post that already has one) with the member's existing grant,
+    /// unchanged and with its old time: the answer alone cannot tell. So its grant's id is
+    /// looked up among the member's grants as the server listed them before the award: the
+    /// board's read of them when it is recent (the usual case, `b` on a post or a board: no
+    /// request more), else a read of its own first. A grant among them is nothing granted.
+    /// When that read fails the award is still sent, and its outcome is `Unconfirmed`.
+    async fn grant_badge(&self, award: &BadgeAward) -> Result<BadgeGrant> {
+        let mut held_before = self.fresh_held_grants(&award.username);
+        if held_before.is_none() {
+            match self.read_user_badges(&award.username).await {
+                Ok(_) => held_before = self.fresh_held_grants(&award.username),
+                Err(e) => tracing::debug!("the member's badges before an award: {e}"),
+            }
         }
-        let resp = self
-            .client
-            .send(Method::POST, "/user_badges.json", &body)
-            .await?;
-        decode::granted_badge(&resp)
+        let resp = self.post_grant(award).await?;
+        let (grant, id) =
+            map::badge_grant(map::parse(&resp, "badge grant")?, held_before.as_ref())?;
+        if let Some(id) = id {
+            self.note_granted(&award.username, id);
+        }
+        Ok(grant)
     }
 
     async fn board_part(&self, username: &str, part: BoardPart) -> Result<BoardData> {
@@ -733,10 +821,7 @@ impl Backend for Discourse {
                 Ok(BoardData::Stats(decode::user_summary(&body)?))
             }
             BoardPart::Badges => {
-                let body = self
-                    .client
-                    .get(&format!("/user-badges/{}.json", seg(username)), &[])
-                    .await?;
+                let body = self.read_user_badges(username).await?;
                 Ok(BoardData::Badges(decode::user_badges(&body)?))
             }
             BoardPart::ForumActivity => {

@@ -553,6 +553,10 @@ pub struct WireUser {
     pub suspended_till: Option<String>,
     #[serde(deserialize_with = "lenient::string")]
     pub silenced_till: Option<String>,
+    /// `/session/current.json`: whether the review queue is open to this account (staff, or
+    /// a category moderator with something to review).
+    #[serde(deserialize_with = "lenient::bool")]
+    pub can_review: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -1,5 +1,6 @@
 //! Khoros Care: a member's authors on the social networks and their conversations, for the
-//! profile board's social-channels part (reference §9).
+//! profile board's social-channels part, and the authors alone as the member's linked
+//! accounts (reference §9).
 //!
 //! Care is a separate host (`https://{company}.response.lithium.com`) with HTTP Basic
 //! authentication. The member is found by their community account: the Author API's
@@ -23,7 +24,7 @@ use serde_json::Value;
 use super::wire::{CareConversation, CareEnvelope, CareHandle, CarePerson};
 use crate::backend::governor::Governor;
 use crate::backend::{BackendError, Result};
-use crate::domain::{url_segment, Activity, Channel, Timestamp};
+use crate::domain::{url_segment, Activity, Channel, LinkedAccount, Timestamp};
 
 pub const MAX_AUTHORS: usize = 10;
 pub const MAX_CONVERSATIONS: usize = 30;
@@ -196,8 +197,9 @@ impl Care {
         }
     }
 
-    /// The member's authors on the networks and their conversations, as timeline items.
-    pub async fn linked_channels(&self, community_user_id: &str) -> Result<Vec<Activity>> {
+    /// The member's authors on the networks other than the community itself, with their
+    /// network, in one request (none when Care does not know the member).
+    async fn authors(&self, community_user_id: &str) -> Result<Vec<(String, CareHandle)>> {
         let path = format!(
             "/authors/networks/lithium/instances/{}/ids/{}",
             url_segment(&self.instance),
@@ -214,11 +216,34 @@ impl Care {
             v @ Value::Object(_) => serde_json::from_value(v).ok().into_iter().collect(),
             _ => Vec::new(),
         };
-        let authors: Vec<(String, CareHandle)> = people
+        Ok(people
             .into_iter()
             .flat_map(|p| p.handles.into_iter())
             .filter(|(network, _)| network != "lithium")
             .flat_map(|(network, list)| list.into_iter().map(move |h| (network.clone(), h)))
+            .collect())
+    }
+
+    /// The member's accounts on the networks, as linked accounts: the provider is the
+    /// channel's name (`twitter`, `facebook`, `messaging`), the uid the account's handle.
+    /// One request; at most [`MAX_AUTHORS`].
+    pub async fn linked_accounts(&self, community_user_id: &str) -> Result<Vec<LinkedAccount>> {
+        let mut out: Vec<LinkedAccount> = Vec::new();
+        let found = self.authors(community_user_id).await?;
+        for account in found.iter().filter_map(|(n, h)| linked_account(n, h)) {
+            if out.len() < MAX_AUTHORS && !out.contains(&account) {
+                out.push(account);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The member's authors on the networks and their conversations, as timeline items.
+    pub async fn linked_channels(&self, community_user_id: &str) -> Result<Vec<Activity>> {
+        let authors: Vec<(String, CareHandle)> = self
+            .authors(community_user_id)
+            .await?
+            .into_iter()
             .filter(|(_, h)| h.lsw_uuid.is_some())
             .take(MAX_AUTHORS)
             .collect();
@@ -314,6 +339,28 @@ fn account_activity(network: &str, h: &CareHandle, newest: Option<Timestamp>) ->
     })
 }
 
+/// An author as a linked account: its handle (`@name` on Twitter), or failing that its name,
+/// its id on the network or its profile URL; with none of them there is nothing to show.
+fn linked_account(network: &str, h: &CareHandle) -> Option<LinkedAccount> {
+    let given = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    let uid = match given(&h.screen_name) {
+        Some(s) if network == "twitter" && !s.starts_with('@') => format!("@{s}"),
+        Some(s) => s,
+        None => given(&h.name)
+            .or_else(|| given(&h.id))
+            .or_else(|| given(&h.profile_url))?,
+    };
+    Some(LinkedAccount {
+        provider: network_label(network).to_string(),
+        uid,
+    })
+}
+
 fn network_label(network: &str) -> &str {
     match network {
         "external" => "messaging",
@@ -399,6 +446,40 @@ mod tests {
         assert_eq!(channel_of("facebook"), Channel::Facebook);
         assert_eq!(channel_of("external"), Channel::Messaging);
         assert_eq!(channel_of("smooch"), Channel::Messaging);
+    }
+
+    #[test]
+    fn authors_become_linked_accounts_by_channel() {
+        let h = |v: serde_json::Value| -> CareHandle { serde_json::from_value(v).unwrap() };
+        let linked = |network: &str, v| linked_account(network, &h(v));
+        assert_eq!(
+            linked(
+                "twitter",
+                serde_json::json!({"screenName": "mia_j", "name": "Mia"})
+            ),
+            Some(LinkedAccount {
+                provider: "twitter".into(),
+                uid: "@mia_j".into()
+            })
+        );
+        assert_eq!(
+            linked("external", serde_json::json!({"screenName": " mia.j "})),
+            Some(LinkedAccount {
+                provider: "messaging".into(),
+                uid: "mia.j".into()
+            })
+        );
+        assert_eq!(
+            linked(
+                "facebook",
+                serde_json::json!({"screenName": "", "id": 1234})
+            ),
+            Some(LinkedAccount {
+                provider: "facebook".into(),
+                uid: "1234".into()
+            })
+        );
+        assert_eq!(linked("facebook", serde_json::json!({"name": null})), None);
     }
 
     #[test]

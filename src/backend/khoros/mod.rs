@@ -47,6 +47,9 @@ pub use self::map::{capabilities, compose_html};
 
 /// Messages asked for per queue page.
 pub const PAGE: u32 = 50;
+/// Why a member's moderation record has no counts on Khoros.
+const NO_MODERATION_COUNTS: &str =
+    "Khoros's API gives no moderation record (flags, warnings, suspensions) for a member";
 /// Messages asked for per page of a thread, and the most pages read (a bounded thread).
 const THREAD_PAGE: u32 = 200;
 const MAX_THREAD_PAGES: usize = 25;
@@ -498,7 +501,9 @@ impl Khoros {
         Ok(items)
     }
 
-    async fn linked_channels(&self, login: &str) -> Result<Vec<Activity>> {
+    /// Khoros Care, for a staff account: `Unsupported` when the profile sets up no Care,
+    /// `Forbidden` for anyone but moderators and admins.
+    async fn staff_care(&self) -> Result<&Care> {
         let Some(care) = &self.care else {
             return Err(BackendError::Unsupported(
                 "Khoros Care is not set up for this profile (add [profiles.NAME.care] with its \
@@ -513,8 +518,37 @@ impl Khoros {
                     .into(),
             ));
         }
+        Ok(care)
+    }
+
+    async fn linked_channels(&self, login: &str) -> Result<Vec<Activity>> {
+        let care = self.staff_care().await?;
         let id = self.user_id(login).await?;
         care.linked_channels(id.as_str()).await
+    }
+
+    /// The member's accounts on the social networks as Khoros Care knows them (one Care
+    /// request), each with its channel as the provider (`twitter`, `facebook`, `messaging`):
+    /// the data of the board's linked-accounts line. Staff only; `Unsupported` without Care.
+    pub async fn linked_accounts(&self, login: &str) -> Result<Vec<LinkedAccount>> {
+        let care = self.staff_care().await?;
+        let id = self.user_id(login).await?;
+        care.linked_accounts(id.as_str()).await
+    }
+
+    /// The board's moderation record. Khoros has no API for its counts (flags, warnings,
+    /// suspensions, silences), so the record says so rather than show made-up zeros; what it
+    /// has is the linked accounts, from Care (staff only). Without Care there is nothing to
+    /// show: `Unsupported`.
+    async fn moderation(&self, login: &str) -> Result<MemberModeration> {
+        if self.care.is_none() {
+            return Err(BackendError::Unsupported(NO_MODERATION_COUNTS.into()));
+        }
+        Ok(MemberModeration {
+            linked_accounts: self.linked_accounts(login).await?,
+            counts_unavailable: Some(NO_MODERATION_COUNTS.into()),
+            ..MemberModeration::default()
+        })
     }
 
     /// Gives a kudo to a message (`POST /api/2.0/messages/{id}/kudos`, reference §8).
@@ -903,11 +937,7 @@ impl Backend for Khoros {
             BoardPart::Chat => Err(BackendError::Unsupported(
                 "Khoros Community has no chat".into(),
             )),
-            BoardPart::Moderation => Err(BackendError::Unsupported(
-                "Khoros's API gives no moderation record (flags, warnings, suspensions) for a \
-                 member"
-                    .into(),
-            )),
+            BoardPart::Moderation => Ok(BoardData::Moderation(self.moderation(username).await?)),
             BoardPart::PendingReviews => Err(unsupported(&self.site.features.review_queue)),
         }
     }

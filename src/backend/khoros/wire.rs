@@ -445,6 +445,9 @@ fn handles<'de, D: serde::Deserializer<'de>>(
 pub(super) struct CareHandle {
     #[serde(default, deserialize_with = "l::string")]
     pub lsw_uuid: Option<String>,
+    /// The account's id on its network.
+    #[serde(default, deserialize_with = "l::string")]
+    pub id: Option<String>,
     #[serde(default, deserialize_with = "l::string")]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "l::string")]

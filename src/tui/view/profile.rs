@@ -241,9 +241,16 @@ pub fn summary_lines(
         PartState::Loaded(_) => {
             if let Some(m) = board.moderation() {
                 lines.push(heading("Moderation record"));
-                lines.push(Line::from(Span::styled(
-                    fit(
-                        &format!(
+                let (counts, style) = match &m.counts_unavailable {
+                    Some(why) => (
+                        format!(
+                            "  flags, warnings, suspensions: not on this platform ({})",
+                            sanitize_line(why)
+                        ),
+                        muted,
+                    ),
+                    None => (
+                        format!(
                             "  flags given {} · received {} · warnings {} · suspensions {} · silences {} · pending reviews {}",
                             m.flags_given,
                             m.flags_received,
@@ -255,10 +262,10 @@ pub fn summary_lines(
                                 None => "not loaded".to_string(),
                             }
                         ),
-                        width,
+                        theme.style(Slot::Text),
                     ),
-                    theme.style(Slot::Text),
-                )));
+                };
+                lines.push(Line::from(Span::styled(fit(&counts, width), style)));
                 for p in &m.current {
                     lines.push(Line::from(Span::styled(
                         fit(
