@@ -84,6 +84,18 @@ fn frame(c: &mut Criterion) {
             })
         });
 
+        // The worst filter key: the first one, which looks through every topic of the view
+        // ("o" is in most titles, so most are kept), then Esc, which clears it; each drawn.
+        group.bench_function(BenchmarkId::new("first_filter_key_and_esc", n), |b| {
+            b.iter(|| {
+                h.key(KeyCode::Char('/'));
+                h.key(KeyCode::Char('o'));
+                draw(&mut terminal, &h);
+                h.key(KeyCode::Esc);
+                draw(&mut terminal, &h);
+            })
+        });
+
         // The same with a filter active that keeps about one topic in eight.
         h.key(KeyCode::Char('/'));
         h.chars("roaming");

@@ -11,7 +11,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::cli::{CliError, Out};
-use crate::config::{detect_color_depth, ColorDepth, KeySource, Paths, Settings};
+use crate::config::{detect_color_depth, ColorDepth, KeySource, Paths, Platform, Settings};
 use crate::connect::{self, ConnectArgs};
 use crate::output::Printer;
 use crate::text::sanitize_line;
@@ -91,8 +91,8 @@ impl Report {
 }
 
 /// Runs every check, prints them, and fails with the first failure's exit status.
-pub async fn run(args: &ConnectArgs, out: Out) -> Result<(), CliError> {
-    let report = checks(args).await;
+pub async fn run(args: &ConnectArgs, out: Out, deadline: Duration) -> Result<(), CliError> {
+    let report = checks(args, deadline).await;
     let mut p = Printer::default();
     if out.json {
         #[derive(Serialize)]
@@ -124,7 +124,8 @@ pub async fn run(args: &ConnectArgs, out: Out) -> Result<(), CliError> {
 }
 
 /// Every check, stopping early only where the next ones cannot run.
-pub async fn checks(args: &ConnectArgs) -> Report {
+/// Every check that asks the site waits at most `deadline` for it.
+pub async fn checks(args: &ConnectArgs, deadline: Duration) -> Report {
     let mut r = Report::default();
     let paths = match Paths::resolve() {
         Ok(p) => p,
@@ -160,12 +161,16 @@ pub async fn checks(args: &ConnectArgs) -> Report {
             return r;
         }
     };
+    let platform = connect::expected_platform(args, &settings);
     check_profile_and_key(&mut r, args, &paths, &settings);
 
-    let session = match connect::connect(args).await {
+    let connected = tokio::time::timeout(deadline, connect::connect(args))
+        .await
+        .map_err(|_| CliError::Timeout(deadline))
+        .and_then(|c| c.map_err(CliError::from));
+    let session = match connected {
         Ok(s) => s,
         Err(e) => {
-            let e = CliError::from(e);
             r.fail("site", e.to_string(), e.exit_code());
             check_terminal(&mut r);
             check_log(&mut r, &paths, args);
@@ -175,7 +180,11 @@ pub async fn checks(args: &ConnectArgs) -> Report {
     for w in &session.warnings {
         r.warn("key", w.clone());
     }
-    let signed_in = match session.backend.whoami().await {
+    let whoami = tokio::time::timeout(deadline, session.backend.whoami())
+        .await
+        .map_err(|_| CliError::Timeout(deadline))
+        .and_then(|a| a.map_err(CliError::from));
+    let signed_in = match whoami {
         Ok(account) => {
             r.ok(
                 "site",
@@ -213,13 +222,14 @@ pub async fn checks(args: &ConnectArgs) -> Report {
             true
         }
         Err(e) => {
-            let e = CliError::from(e);
             r.fail("site", e.to_string(), e.exit_code());
             false
         }
     };
     check_budget(&mut r, &session);
-    check_key_kind(&mut r, &session, uses_user_key(args, &settings));
+    if platform == Platform::Discourse {
+        check_key_kind(&mut r, &session, uses_user_key(args, &settings));
+    }
     if signed_in {
         check_live(&mut r, &session).await;
     }
@@ -275,10 +285,11 @@ fn check_profile_and_key(r: &mut Report, args: &ConnectArgs, paths: &Paths, sett
         );
         return;
     };
-    let kind = if profile.user_api_key {
-        "user API key"
-    } else {
-        "admin API key"
+    let kind = match (profile.platform, profile.user_api_key) {
+        (Platform::Discourse, true) => "user API key",
+        (Platform::Discourse, false) => "admin API key",
+        (Platform::Khoros, true) => "OAuth bearer token",
+        (Platform::Khoros, false) => "password, exchanged for a session key",
     };
     r.ok("profile", format!("{name} → {} ({kind})", profile.url));
     let source = connect::describe_key_source(&profile.key);

@@ -42,6 +42,12 @@ pub struct LoginArgs {
     /// Allow plain http:// to a non-loopback address.
     pub insecure: bool,
     pub log_level: LevelFilter,
+    /// `--json`: the outcome as one JSON object on standard output (the instructions for the
+    /// person approving go to standard error then).
+    pub json: bool,
+    /// `--timeout`: how long each exchange with the site may take (the wait for the paste is
+    /// the user's and has none).
+    pub timeout: Duration,
 }
 
 fn usage(e: impl ToString) -> CliError {
@@ -58,6 +64,28 @@ fn say(text: &str) -> Result<(), CliError> {
     out.write_all(text.as_bytes())
         .and_then(|()| out.flush())
         .map_err(|e| CliError::Io(format!("cannot write to the terminal: {e}")))
+}
+
+/// Text for the person at the terminal: on standard output, or on standard error when
+/// standard output carries the JSON outcome.
+fn tell(args: &LoginArgs, text: &str) -> Result<(), CliError> {
+    if !args.json {
+        return say(text);
+    }
+    let mut err = std::io::stderr().lock();
+    err.write_all(text.as_bytes())
+        .and_then(|()| err.flush())
+        .map_err(|e| CliError::Io(format!("cannot write to the terminal: {e}")))
+}
+
+/// The outcome: the sentence, or with `--json` the object.
+fn outcome(args: &LoginArgs, text: &str, json: serde_json::Value) -> Result<(), CliError> {
+    if args.json {
+        let mut p = crate::output::Printer::default();
+        p.json(&json)?;
+        return Ok(p.flush()?);
+    }
+    say(text)
 }
 
 /// `modterm login`: the whole flow, from the approval page to a working profile.
@@ -87,7 +115,12 @@ pub async fn login(args: &LoginArgs) -> Result<(), CliError> {
         .map_err(|e| CliError::Io(e.to_string()))?
         .map_err(CliError::Io)?;
     let page = request.authorization_url(&site).map_err(usage)?;
-    say(&instructions(&site, &page, std::io::stdout().is_terminal()))?;
+    let terminal = if args.json {
+        std::io::stderr().is_terminal()
+    } else {
+        std::io::stdout().is_terminal()
+    };
+    tell(args, &instructions(&site, &page, terminal))?;
 
     let expected = request.payload_chars();
     let pasted = tokio::task::spawn_blocking(move || read_paste(expected))
@@ -99,7 +132,7 @@ pub async fn login(args: &LoginArgs) -> Result<(), CliError> {
         .open(&pasted)
         .map_err(|e| refused(format!("{e}; nothing was stored")))?;
 
-    say(&format!("Checking the key with {site}...\n"))?;
+    tell(args, &format!("Checking the key with {site}...\n"))?;
     let backend = user_key_backend(
         &site,
         &payload.key,
@@ -107,7 +140,13 @@ pub async fn login(args: &LoginArgs) -> Result<(), CliError> {
         insecure,
         target.profile(),
     )?;
-    let account = match backend.whoami().await {
+    let answer = tokio::time::timeout(args.timeout, backend.whoami())
+        .await
+        .unwrap_or(Err(BackendError::Network(format!(
+            "no answer within {} s",
+            args.timeout.as_secs()
+        ))));
+    let account = match answer {
         Ok(a) => Some(a),
         // The site itself refuses the key it just issued: keep nothing.
         Err(e @ (BackendError::NotSignedIn(_) | BackendError::Forbidden(_))) => {
@@ -138,17 +177,23 @@ pub async fn login(args: &LoginArgs) -> Result<(), CliError> {
         if let Ok(old) =
             user_key_backend(&site, &old, request.client_id(), insecure, target.profile())
         {
-            let _ = old.revoke_user_api_key().await;
+            let _ = tokio::time::timeout(args.timeout, old.revoke_user_api_key()).await;
         }
     }
-    say(&summary(
-        &paths,
-        &settings,
-        &target,
-        &site,
-        account.as_ref(),
-        &change,
-    ))
+    let text = summary(&paths, &settings, &target, &site, account.as_ref(), &change);
+    let default = change.made_default || settings.default_profile.as_deref() == Some(target.name());
+    outcome(
+        args,
+        &text,
+        serde_json::json!({
+            "site": site,
+            "profile": target.name(),
+            "default_profile": default,
+            "username": account.as_ref().map(|a| a.username.clone()),
+            "role": account.as_ref().map(|a| a.role.label()),
+            "key_stored_in": store::stores(&paths, &target),
+        }),
+    )
 }
 
 /// What the user reads before approving.
@@ -311,11 +356,21 @@ pub async fn logout(args: &LoginArgs) -> Result<(), CliError> {
     }
     if let KeySource::File(path) = &profile.key {
         if !path.exists() {
-            return say(&format!(
-                "Already signed out of {}: there is no key at {}.\n",
-                profile.url,
-                path.display()
-            ));
+            return outcome(
+                args,
+                &format!(
+                    "Already signed out of {}: there is no key at {}.\n",
+                    profile.url,
+                    path.display()
+                ),
+                serde_json::json!({
+                    "site": profile.url,
+                    "profile": name,
+                    "revoked": false,
+                    "deleted": false,
+                    "already_signed_out": true,
+                }),
+            );
         }
     }
     let (key, _) = profile.resolve_key().map_err(usage)?;
@@ -328,12 +383,22 @@ pub async fn logout(args: &LoginArgs) -> Result<(), CliError> {
         args.insecure || profile.insecure,
         Some(profile),
     )?;
-    let revoked = match backend.revoke_user_api_key().await {
-        Ok(()) => "revoked on the site",
-        Err(BackendError::NotSignedIn(_)) => {
+    let answer = tokio::time::timeout(args.timeout, backend.revoke_user_api_key())
+        .await
+        .map_err(|_| CliError::Timeout(args.timeout));
+    let revoked = match answer {
+        Ok(Ok(())) => "revoked on the site",
+        Ok(Err(BackendError::NotSignedIn(_))) => {
             "no longer accepted by the site (revoked or expired already)"
         }
-        Err(e) => {
+        Err(timeout) => {
+            eprintln!(
+                "modterm: the key is kept, so that it can still be revoked: run modterm logout \
+                 again when the site answers"
+            );
+            return Err(timeout);
+        }
+        Ok(Err(e)) => {
             eprintln!(
                 "modterm: the key is kept, so that it can still be revoked: run modterm logout \
                  again when the site answers"
@@ -354,5 +419,15 @@ pub async fn logout(args: &LoginArgs) -> Result<(), CliError> {
     out.push_str(&format!(
         "Sign in again with: modterm login --profile {name}\n"
     ));
-    say(&out)
+    outcome(
+        args,
+        &out,
+        serde_json::json!({
+            "site": site,
+            "profile": name,
+            "revoked": revoked == "revoked on the site",
+            "deleted": deleted,
+            "already_signed_out": false,
+        }),
+    )
 }

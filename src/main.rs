@@ -362,6 +362,10 @@ enum Command {
         json: bool,
         #[arg(long, value_enum, default_value = "unanswered")]
         view: ViewArg,
+        /// Give up when connecting and the first read take longer than this many seconds
+        /// (then it watches until Ctrl-C).
+        #[arg(long, value_name = "SECS", default_value_t = 30)]
+        timeout: u64,
     },
     /// The audit log of moderation actions taken from this machine.
     Log {
@@ -384,6 +388,13 @@ enum Command {
         /// Allow plain http:// to a non-loopback address.
         #[arg(long)]
         insecure: bool,
+        /// The outcome as JSON on standard output (the instructions go to standard error).
+        #[arg(long)]
+        json: bool,
+        /// Give up on a site that does not answer within this many seconds (each exchange;
+        /// the wait for your paste has no limit).
+        #[arg(long, value_name = "SECS", default_value_t = 30)]
+        timeout: u64,
     },
     /// Revoke the profile's user API key on the site and delete it here.
     Logout {
@@ -393,6 +404,12 @@ enum Command {
         /// Allow plain http:// to a non-loopback address.
         #[arg(long)]
         insecure: bool,
+        /// The outcome as JSON (errors too, on stderr).
+        #[arg(long)]
+        json: bool,
+        /// Give up after this many seconds (the key is kept, to revoke it later).
+        #[arg(long, value_name = "SECS", default_value_t = 30)]
+        timeout: u64,
     },
     /// The embedded community server.
     Sandbox {
@@ -407,12 +424,16 @@ enum Command {
         /// One JSON object with every check.
         #[arg(long)]
         json: bool,
+        /// How long the site and its live feed may take to answer, in seconds (each check).
+        #[arg(long, value_name = "SECS", default_value_t = 30)]
+        timeout: u64,
     },
     /// The effective configuration, each value with where it came from.
     Config {
         #[command(subcommand)]
         command: Option<ConfigCommand>,
-        #[arg(long)]
+        /// JSON (for `config path` too).
+        #[arg(long, global = true)]
         json: bool,
     },
     /// Shell completions on standard output (for example: modterm completions bash > ~/.local/share/bash-completion/completions/modterm).
@@ -490,11 +511,14 @@ struct ServeArgs {
 fn main() -> ExitCode {
     // SIGPIPE stays ignored (Rust's default): a server that closes a socket mid-write is an
     // error to report, and a closed stdout ends the command quietly (see `output`).
-    let matches = Cli::command().get_matches();
+    let matches = match Cli::command().try_get_matches() {
+        Ok(m) => m,
+        Err(e) => return usage_error(e),
+    };
     let given = given_options(&matches);
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
-        Err(e) => e.exit(),
+        Err(e) => return usage_error(e),
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -532,6 +556,43 @@ fn main() -> ExitCode {
     }
 }
 
+/// A command line clap refuses: its own text, or with `--json` among the arguments the one
+/// documented error shape (clap cannot say which command the flag was for, but a script that
+/// asked for JSON reads JSON). `--help` and `--version` print as clap prints them.
+fn usage_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    let asked_json = std::env::args_os()
+        .skip(1)
+        .take_while(|a| a != "--")
+        .any(|a| a == "--json");
+    let informational = matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    );
+    if informational || !asked_json {
+        e.exit()
+    }
+    let text = e.render().to_string();
+    let message = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("invalid command line")
+        .trim_start_matches("error: ");
+    eprintln!(
+        "{}",
+        modterm::output::to_json_line(&serde_json::json!({
+            "error": true,
+            "kind": "usage",
+            "exit_code": 2,
+            "message": message,
+        }))
+    );
+    ExitCode::from(2)
+}
+
 fn cli_wants_json(cli: &Cli) -> bool {
     match &cli.command {
         Some(
@@ -558,6 +619,8 @@ fn cli_wants_json(cli: &Cli) -> bool {
         Some(
             Command::Watch { json, .. }
             | Command::Log { json, .. }
+            | Command::Login { json, .. }
+            | Command::Logout { json, .. }
             | Command::Doctor { json, .. }
             | Command::Config { json, .. },
         ) => *json,
@@ -878,13 +941,18 @@ async fn run(cli: Cli, given: modterm::config_report::GivenOptions) -> Result<Ex
             connect,
             json,
             view,
+            timeout,
         } => {
             let args = connect_args(connect.over(&top), log_level);
-            let session = modterm::connect::connect(&args).await?;
+            let deadline = Duration::from_secs(timeout.max(1));
+            let session = tokio::time::timeout(deadline, modterm::connect::connect(&args))
+                .await
+                .map_err(|_| CliError::Timeout(deadline))??;
             cli::print_warnings(&session);
-            let result = modterm::watch::run(&session, view.into(), json).await;
+            let result = modterm::watch::run(&session, view.into(), json, deadline).await;
             session.close().await;
-            result.map(|()| Exit::Quit)
+            // Ended by Ctrl-C, as a program ended by SIGINT reports it.
+            result.map(|()| Exit::Signal(2))
         }
         Command::Log { last, json } => cli::log(
             last,
@@ -898,34 +966,50 @@ async fn run(cli: Cli, given: modterm::config_report::GivenOptions) -> Result<Ex
             profile,
             url,
             insecure,
+            json,
+            timeout,
         } => modterm::login::login(&modterm::login::LoginArgs {
             profile: profile.or(top.profile),
             url: url.or(top.url),
             insecure: insecure || top.insecure,
             log_level,
+            json,
+            timeout: Duration::from_secs(timeout.max(1)),
         })
         .await
         .map(|()| Exit::Quit),
-        Command::Logout { profile, insecure } => {
-            modterm::login::logout(&modterm::login::LoginArgs {
-                profile: profile.or(top.profile),
-                url: None,
-                insecure: insecure || top.insecure,
-                log_level,
-            })
-            .await
-            .map(|()| Exit::Quit)
-        }
+        Command::Logout {
+            profile,
+            insecure,
+            json,
+            timeout,
+        } => modterm::login::logout(&modterm::login::LoginArgs {
+            profile: profile.or(top.profile),
+            url: None,
+            insecure: insecure || top.insecure,
+            log_level,
+            json,
+            timeout: Duration::from_secs(timeout.max(1)),
+        })
+        .await
+        .map(|()| Exit::Quit),
         Command::Sandbox {
             command: SandboxCommand::Serve(args),
         } => sandbox_serve(args).await.map(|()| Exit::Quit),
-        Command::Doctor { connect, json } => {
+        Command::Doctor {
+            connect,
+            json,
+            timeout,
+        } => {
             let args = connect_args(connect.over(&top), log_level);
             let out = Out {
                 json,
                 dry_run: false,
             };
-            modterm::doctor::run(&args, out).await.map(|()| Exit::Quit)
+            let deadline = Duration::from_secs(timeout.max(1));
+            modterm::doctor::run(&args, out, deadline)
+                .await
+                .map(|()| Exit::Quit)
         }
         Command::Config { command, json } => {
             config_command(command, json, &given).map(|()| Exit::Quit)
@@ -1008,6 +1092,7 @@ async fn sandbox_serve_khoros(args: ServeArgs) -> Result<(), CliError> {
     let options = modterm::sandbox_khoros::KhorosSandboxOptions {
         topics: args.topics,
         seed: args.seed,
+        reseed_outdated: args.reseed_outdated,
         ..modterm::sandbox_khoros::KhorosSandboxOptions::new(args.addr, db_path, args.api_key)
     };
     modterm::sandbox_khoros::run_cli(options)

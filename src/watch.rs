@@ -107,7 +107,13 @@ fn print(p: &mut Printer, change: &QueueChange, json: bool) -> Result<(), CliErr
     Ok(())
 }
 
-pub async fn run(session: &Session, view: QueueView, json: bool) -> Result<(), CliError> {
+/// Watches until Ctrl-C (then `Ok`). The first read must answer within `first_read`.
+pub async fn run(
+    session: &Session,
+    view: QueueView,
+    json: bool,
+    first_read: Duration,
+) -> Result<(), CliError> {
     let interval = std::env::var("MODTERM_WATCH_SECS")
         .ok()
         .and_then(|s| s.parse::<f64>().ok())
@@ -118,9 +124,15 @@ pub async fn run(session: &Session, view: QueueView, json: bool) -> Result<(), C
         view,
         ..QueueQuery::default()
     };
+    // One listener for the whole watch, from the start: a Ctrl-C that comes while a read is
+    // under way is kept for the next wait (a listener made per wait would miss it, and once
+    // tokio handles SIGINT nothing else ends the process).
+    let mut interrupted = std::pin::pin!(tokio::signal::ctrl_c());
     let mut p = Printer::default();
     // What the view holds, as far as this watch knows: the first page, then every change.
-    let first = session.backend.topics(&query).await?;
+    let first = tokio::time::timeout(first_read, session.backend.topics(&query))
+        .await
+        .map_err(|_| CliError::Timeout(first_read))??;
     let mut inside: HashMap<TopicId, bool> =
         first.topics.iter().map(|t| (t.id.clone(), true)).collect();
     if !json {
@@ -144,7 +156,7 @@ pub async fn run(session: &Session, view: QueueView, json: bool) -> Result<(), C
         let ids: Vec<TopicId> = match feed.as_mut() {
             Some(f) => {
                 let result = tokio::select! {
-                    _ = tokio::signal::ctrl_c() => return Ok(()),
+                    _ = &mut interrupted => return Ok(()),
                     r = in_background(f.poll(&[])) => r,
                 };
                 match result {
@@ -188,7 +200,7 @@ pub async fn run(session: &Session, view: QueueView, json: bool) -> Result<(), C
             }
             None => {
                 tokio::select! {
-                    _ = tokio::signal::ctrl_c() => return Ok(()),
+                    _ = &mut interrupted => return Ok(()),
                     _ = ticker.tick() => {}
                 }
                 // Without a feed: the first page again, one request.

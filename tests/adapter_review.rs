@@ -227,7 +227,10 @@ async fn a_category_moderator_reviews_only_their_categorys_items() {
     assert_eq!(ids(&hers), ids(&staff_mobile));
     assert!(staff.len() > hers.len(), "staff see more than Mobile");
     let luca = adapter(&sb, "leader_luca").whoami().await.unwrap();
-    assert!(!luca.capabilities.review_queue, "a leader who moderates nothing");
+    assert!(
+        !luca.capabilities.review_queue,
+        "a leader who moderates nothing"
+    );
 }
 
 #[tokio::test]

@@ -10,25 +10,44 @@ use std::process::Command;
 use cli_support::*;
 use serde_json::Value;
 
-/// Every subcommand path of the binary, read from its own help (so a new command is covered).
-fn subcommands() -> Vec<String> {
-    let out = Command::new(BIN).arg("--help").output().unwrap();
-    let help = String::from_utf8_lossy(&out.stdout).into_owned();
-    let mut names: Vec<String> = help
-        .split("Commands:")
-        .nth(1)
-        .expect("a Commands section")
-        .split("Options:")
-        .next()
-        .unwrap()
-        .lines()
+/// The names a help text lists under `Commands:` (none when it has no subcommands), without
+/// `help`. Entries are indented by two spaces; deeper lines continue a description.
+fn commands_listed(help: &str) -> Vec<String> {
+    help.lines()
+        .skip_while(|l| l.trim_end() != "Commands:")
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
         .filter_map(|l| l.split_whitespace().next())
         .filter(|n| *n != "help")
         .map(str::to_string)
-        .collect();
-    names.push("sandbox serve".into());
-    names.push("config path".into());
-    names
+        .collect()
+}
+
+/// Every subcommand path of the binary, nested ones (`review perform`) included, read from
+/// its own help at each level (so a new command is covered).
+fn subcommands() -> Vec<String> {
+    let out = Command::new(BIN).arg("--help").output().unwrap();
+    let top = commands_listed(&String::from_utf8_lossy(&out.stdout));
+    assert!(!top.is_empty(), "a Commands section");
+    let mut paths = Vec::new();
+    let mut todo = top;
+    // Bounded: a help that listed itself would otherwise never end.
+    while let Some(path) = todo.pop() {
+        assert!(paths.len() < 200, "too many subcommands: {paths:?}");
+        for sub in commands_listed(&help_of(&path)) {
+            todo.push(format!("{path} {sub}"));
+        }
+        paths.push(path);
+    }
+    for nested in ["review perform", "sandbox serve", "config path"] {
+        assert!(
+            paths.iter().any(|p| p == nested),
+            "the walk missed {nested}: {paths:?}"
+        );
+    }
+    paths.sort();
+    paths
 }
 
 fn help_of(path: &str) -> String {
@@ -169,23 +188,76 @@ fn checks_of(out: &Out) -> Vec<(String, String)> {
         .collect()
 }
 
+/// `modterm doctor <more>` as mod_anna against the sandbox, in a pinned environment: a known
+/// TERM and size, and no controlling terminal, so the terminal check reads COLUMNS/LINES (or
+/// terminfo, or finds no size) instead of whatever terminal happens to run the tests (a small
+/// one would make it warn).
+async fn doctor_as_mod_anna(cli: &Cli, more: &[&str]) -> Out {
+    let mut c = cli.command();
+    c.env("MODTERM_URL", &cli.url)
+        .env("MODTERM_API_KEY", &cli.key)
+        .env("MODTERM_USERNAME", "mod_anna")
+        .env("TERM", "xterm-256color")
+        .env("COLUMNS", "120")
+        .env("LINES", "40")
+        .env_remove("TMUX")
+        .arg("doctor")
+        .args(more);
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: setsid(2) is async-signal-safe and touches no memory of the parent.
+        unsafe {
+            c.pre_exec(|| {
+                if libc::setsid() == -1 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+    }
+    let out = exec(c, None).await;
+    assert!(
+        !out.stdout.contains(&cli.key) && !out.stderr.contains(&cli.key),
+        "the key is never shown"
+    );
+    out
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn doctor_against_the_sandbox_passes_and_fails_as_it_should() {
     let sb = common::start().await;
     let cli = Cli::new(&sb);
+    // The test's temporary data directory starts 0755: doctor warns (and still passes);
+    // made 0700, as modterm makes it, the check is ok.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let open = doctor_as_mod_anna(&cli, &["--json"]).await;
+        assert_eq!(open.code, 0, "{}", open.stdout);
+        assert!(
+            checks_of(&open).contains(&("data dir".to_string(), "warn".to_string())),
+            "{}",
+            open.stdout
+        );
+        std::fs::set_permissions(cli.data.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
 
-    let good = cli.run("mod_anna", &["doctor", "--json"]).await;
+    let good = doctor_as_mod_anna(&cli, &["--json"]).await;
     assert_eq!(good.code, 0, "{}\n{}", good.stdout, good.stderr);
     let checks = checks_of(&good);
-    for (name, status) in &checks {
-        assert_ne!(status, "fail", "{name}: {}", good.stdout);
-    }
+    // A reachable site, a key it takes, private dirs, no limit hit, a live feed that
+    // answers, a sized terminal: every check is plainly ok, not merely "not failed".
+    let not_ok: Vec<&(String, String)> = checks.iter().filter(|(_, s)| s != "ok").collect();
+    assert!(not_ok.is_empty(), "not ok: {not_ok:?}\n{}", good.stdout);
     for name in [
         "paths", "config", "site", "role", "budget", "live", "terminal", "log",
     ] {
         assert!(checks.iter().any(|(n, _)| n == name), "no {name} check");
     }
     let v: Value = serde_json::from_str(&good.stdout).unwrap();
+    assert_eq!(v["ok"], true, "{v}");
+    assert_eq!(v["exit_code"], 0, "{v}");
     let site = v["checks"]
         .as_array()
         .unwrap()
@@ -195,13 +267,15 @@ async fn doctor_against_the_sandbox_passes_and_fails_as_it_should() {
         .clone();
     assert!(site.as_str().unwrap().contains("mod_anna"), "{site}");
 
-    // The table form: one line per check, starting with its status.
-    let table = cli.run("mod_anna", &["doctor"]).await;
-    assert_eq!(table.code, 0);
-    for line in table.stdout.lines() {
+    // The table form: one line per check, every one of them ok.
+    let table = doctor_as_mod_anna(&cli, &[]).await;
+    assert_eq!(table.code, 0, "{}\n{}", table.stdout, table.stderr);
+    let lines: Vec<&str> = table.stdout.lines().collect();
+    assert_eq!(lines.len(), checks.len(), "{}", table.stdout);
+    for (line, (name, _)) in lines.iter().zip(&checks) {
         assert!(
-            line.starts_with("ok ") || line.starts_with("warn ") || line.starts_with("fail "),
-            "{line}"
+            line.starts_with("ok ") && line[2..].trim_start().starts_with(name.as_str()),
+            "{line} (expected ok {name})"
         );
     }
 
@@ -360,4 +434,67 @@ fn usage_errors_in_json_mode_are_json_too() {
     assert_eq!(e["kind"], "usage");
     assert_eq!(e["exit_code"], 2);
     assert!(e["message"].as_str().unwrap().contains("API key"), "{e}");
+}
+
+/// What clap itself refuses (an unknown view, a flag that takes a number) is JSON too when the
+/// command line asks for JSON, and plain text when it does not.
+#[test]
+fn command_lines_clap_refuses_are_json_errors_with_json() {
+    let data = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        Command::new(BIN)
+            .args(args)
+            .env("MODTERM_CONFIG_DIR", data.path())
+            .env("MODTERM_DATA_DIR", data.path())
+            .output()
+            .unwrap()
+    };
+    for args in [
+        &["queue", "--json", "--view", "bogus"][..],
+        &["queue", "--limit", "many", "--json"],
+        &["review", "--json", "--no-such-flag"],
+    ] {
+        let out = run(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let e: Value = serde_json::from_str(stderr.trim())
+            .unwrap_or_else(|_| panic!("{args:?}: not one JSON object: {stderr}"));
+        assert_eq!(e["kind"], "usage", "{args:?}");
+        assert_eq!(e["exit_code"], 2, "{args:?}");
+        let message = e["message"].as_str().unwrap();
+        assert!(!message.is_empty() && !message.starts_with("error:"), "{e}");
+    }
+    let out = run(&["queue", "--json", "--view", "bogus"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("bogus"),
+        "the message names the bad value: {stderr}"
+    );
+    let out = run(&["queue", "--view", "bogus"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).starts_with("error:"),
+        "without --json clap's own text"
+    );
+    // `--help` stays help, on standard output, with --json or without.
+    let out = run(&["queue", "--json", "--help"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("--view"));
+}
+
+/// `config path --json` works: `--json` is `config`'s for its subcommand too.
+#[test]
+fn config_path_speaks_json() {
+    let data = tempfile::tempdir().unwrap();
+    let out = Command::new(BIN)
+        .args(["config", "path", "--json"])
+        .env("MODTERM_CONFIG_DIR", data.path())
+        .env("MODTERM_DATA_DIR", data.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let path = v["path"].as_str().unwrap();
+    assert!(path.starts_with(data.path().to_str().unwrap()) && path.ends_with("config.toml"));
 }

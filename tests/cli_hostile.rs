@@ -167,7 +167,12 @@ async fn a_silent_server_ends_the_command_within_its_deadline() {
         }
     });
     let home = tempfile::tempdir().unwrap();
-    for command in [vec!["whoami"], vec!["reply", "1", "-"]] {
+    for command in [
+        vec!["whoami"],
+        vec!["reply", "1", "-"],
+        vec!["watch"],
+        vec!["doctor"],
+    ] {
         let mut c = Command::new(BIN);
         c.args(&command)
             .args([
@@ -186,7 +191,13 @@ async fn a_silent_server_ends_the_command_within_its_deadline() {
         let out = exec(c, Some("A reply that will never be answered, long enough.")).await;
         let took = started.elapsed();
         assert_eq!(out.code, 7, "{command:?}: {}", out.stderr);
-        assert!(out.stderr.contains("--timeout"), "{}", out.stderr);
+        // doctor reports it as its site check, on standard output.
+        let said = if command[0] == "doctor" {
+            &out.stdout
+        } else {
+            &out.stderr
+        };
+        assert!(said.contains("--timeout"), "{command:?}: {said}");
         assert!(
             took < Duration::from_secs(8),
             "{command:?} took {took:?} against a 2 s deadline"
@@ -212,24 +223,44 @@ async fn https_to_a_plain_http_port_says_so_and_exits_7() {
     sb.sandbox.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_closed_stdout_ends_the_command_quietly() {
-    let sb = common::start().await;
-    let cli = Cli::new(&sb);
+/// The most a pipe holds before a writer blocks (Linux: 64 KiB unless someone changed it).
+#[cfg(target_os = "linux")]
+fn pipe_capacity(pipe: &std::process::ChildStdout) -> usize {
+    use std::os::fd::AsRawFd;
+    // SAFETY: F_GETPIPE_SZ only reads the size of the pipe behind an open descriptor.
+    let n = unsafe { libc::fcntl(pipe.as_raw_fd(), libc::F_GETPIPE_SZ) };
+    usize::try_from(n).expect("F_GETPIPE_SZ on a pipe")
+}
+
+/// The most a pipe holds before a writer blocks (macOS and the BSDs: at most 64 KiB).
+#[cfg(not(target_os = "linux"))]
+fn pipe_capacity(_: &std::process::ChildStdout) -> usize {
+    64 * 1024
+}
+
+/// `modterm <args>` as mod_anna, its stdout's reader gone after `keep` bytes (0: before the
+/// command wrote anything). The exit status, stderr, and the pipe's capacity.
+async fn with_reader_gone(
+    sb: &common::TestSandbox,
+    cli: &Cli,
+    args: &[&str],
+    keep: usize,
+) -> (std::process::ExitStatus, String, usize) {
     let mut c = cli.command();
     c.env("MODTERM_URL", &sb.url)
         .env("MODTERM_API_KEY", common::KEY)
         .env("MODTERM_USERNAME", "mod_anna")
-        .args(["queue", "--view", "latest"])
+        .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let out = tokio::task::spawn_blocking(move || {
+    tokio::task::spawn_blocking(move || {
         let mut child = c.spawn().unwrap();
-        // `| head -1`: read one line, then close the pipe while the command still writes.
         let mut stdout = child.stdout.take().unwrap();
-        let mut first = [0u8; 64];
-        let n = stdout.read(&mut first).unwrap();
+        let capacity = pipe_capacity(&stdout);
+        let mut kept = vec![0u8; keep];
+        stdout.read_exact(&mut kept).unwrap();
+        // The only reading end: from here every write the command makes fails (EPIPE).
         drop(stdout);
         let mut stderr = String::new();
         child
@@ -238,18 +269,48 @@ async fn a_closed_stdout_ends_the_command_quietly() {
             .unwrap()
             .read_to_string(&mut stderr)
             .unwrap();
-        (n, child.wait().unwrap(), stderr)
+        (child.wait().unwrap(), stderr, capacity)
     })
     .await
-    .unwrap();
-    let (n, status, stderr) = out;
-    assert!(n > 0, "the command printed");
-    assert_eq!(
-        status.code(),
-        Some(0),
-        "a closed stdout is not an error: {stderr}"
-    );
-    assert!(stderr.trim().is_empty(), "nothing on stderr: {stderr}");
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_stdout_ends_the_command_quietly() {
+    // main.rs keeps SIGPIPE ignored and turns a broken stdout into a quiet success: exit 0,
+    // nothing on stderr (not a panic's "failed printing to stdout", not death by SIGPIPE).
+    let sb = common::start().await;
+    let cli = Cli::new(&sb);
+    let table = ["queue", "--view", "latest"];
+    let json = ["queue", "--view", "latest", "--json"];
+    let whole = cli.run("mod_anna", &json).await.ok().len();
+    let cases: [(&[&str], usize); 3] = [
+        // Closed before the first byte: the very first write fails, whatever its size.
+        (&table[..], 0),
+        (&json[..], 0),
+        // `| head -c 100`: the rest is more than the pipe holds, so the command is still
+        // writing (blocked on the full pipe) when the reader goes.
+        (&json[..], 100),
+    ];
+    for (args, keep) in cases {
+        let (status, stderr, capacity) = with_reader_gone(&sb, &cli, args, keep).await;
+        if keep > 0 {
+            assert!(
+                whole > capacity + keep,
+                "{args:?} prints {whole} bytes: too few to outlast a {capacity}-byte pipe"
+            );
+        }
+        assert_eq!(
+            status.code(),
+            Some(0),
+            "{args:?}, reader gone after {keep} bytes: a closed stdout is not an error \
+             ({status}): {stderr}"
+        );
+        assert!(
+            stderr.trim().is_empty(),
+            "{args:?}, reader gone after {keep} bytes: nothing on stderr: {stderr}"
+        );
+    }
     sb.sandbox.shutdown().await;
 }
 

@@ -209,12 +209,54 @@ api_key_env = "TELCO_CARE_PASSWORD"
     for c in ["twitter", "facebook", "messaging"] {
         assert!(channels.contains(&c), "{channels:?}");
     }
-    assert_eq!(part(&v, "moderation")["state"], "unavailable");
-    // The table form shows the channels too.
+    // The moderation record is Care's linked accounts; its counts are said to be missing.
+    let moderation = part(&v, "moderation");
+    assert_eq!(moderation["state"], "loaded", "{moderation}");
+    let record = &moderation["data"]["data"];
+    let providers: Vec<&str> = record["linked_accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["provider"].as_str().unwrap())
+        .collect();
+    for p in ["twitter", "facebook", "messaging"] {
+        assert!(providers.contains(&p), "{providers:?}");
+    }
+    assert!(
+        record["counts_unavailable"]
+            .as_str()
+            .is_some_and(|why| why.contains("no moderation record")),
+        "{record}"
+    );
+    // The table form shows the channels and the linked accounts too.
     let out = run(&["profile", "member_mia"], Some(&config), &env).await;
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(
         out.stdout.contains("twitter") && out.stdout.contains("care conversation"),
+        "{}",
+        out.stdout
+    );
+    for line in [
+        "linked twitter: @mia_jensen",
+        "flags, warnings, suspensions: not on this platform",
+    ] {
+        assert!(out.stdout.contains(line), "{line}: {}", out.stdout);
+    }
+
+    // doctor speaks Khoros: the key is a password for a session key, and no word of
+    // Discourse's shared admin bucket or of `modterm login` (Discourse's user API keys).
+    let out = run(&["doctor"], Some(&config), &env).await;
+    assert!(
+        out.stdout.contains("password, exchanged for a session key"),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("admin"), "{}", out.stdout);
+    assert!(!out.stdout.contains("modterm login"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .lines()
+            .any(|l| l.starts_with("ok") && l.contains("signs in as mod_anna")),
         "{}",
         out.stdout
     );
@@ -242,6 +284,15 @@ async fn the_embedded_khoros_demo() {
     assert_eq!(
         social["state"], "loaded",
         "the demo has its own Care: {social}"
+    );
+    let moderation = part(&v, "moderation");
+    assert_eq!(moderation["state"], "loaded", "{moderation}");
+    assert!(
+        !moderation["data"]["data"]["linked_accounts"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "Care's linked accounts: {moderation}"
     );
     let v = run(&["--platform", "khoros", "whoami", "--json"], None, &[])
         .await

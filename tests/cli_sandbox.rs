@@ -629,3 +629,150 @@ async fn wrong_key_and_server_failures_never_echo_the_key() {
     sb.sandbox.faults().clear();
     cli.run("mod_anna", &["queue", "--json"]).await.json();
 }
+
+/// Every topic of the latest list as `user`: (id, title), paging to the end (bounded).
+async fn latest_titles(sb: &TestSandbox, user: &str) -> Vec<(i64, String)> {
+    let mut out = Vec::new();
+    for page in 0..50 {
+        let (_, v) = sb
+            .get(
+                &format!("/latest.json?per_page=100&page={page}"),
+                Some(user),
+            )
+            .await;
+        let topics = v["topic_list"]["topics"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        out.extend(
+            topics
+                .iter()
+                .filter_map(|t| Some((t["id"].as_i64()?, t["title"].as_str()?.to_string()))),
+        );
+        if topics.is_empty() || v["topic_list"]["more_topics_url"].is_null() {
+            return out;
+        }
+    }
+    panic!("the latest list never ended");
+}
+
+/// Words of plain seeded titles (ASCII letters, 6 or more, lower case) with the topics whose
+/// titles have them, the rarest first.
+fn title_words(topics: &[(i64, String)]) -> Vec<(String, Vec<i64>)> {
+    let mut by_word: std::collections::BTreeMap<String, Vec<i64>> = Default::default();
+    for (id, title) in topics {
+        if !title.chars().all(|c| c == ' ' || c.is_ascii_graphic()) {
+            continue; // the hostile titles have their own tests
+        }
+        for word in title.split(|c: char| !c.is_ascii_alphanumeric()) {
+            if word.len() >= 6 && word.chars().all(|c| c.is_ascii_alphabetic()) {
+                let ids = by_word.entry(word.to_lowercase()).or_default();
+                if !ids.contains(id) {
+                    ids.push(*id);
+                }
+            }
+        }
+    }
+    let mut words: Vec<(String, Vec<i64>)> = by_word.into_iter().collect();
+    words.sort_by_key(|(_, ids)| ids.len());
+    words
+}
+
+/// The topic ids of a raw `/search.json` answer, in order.
+fn searched_ids(v: &Value) -> Vec<i64> {
+    v["topics"]
+        .as_array()
+        .unwrap_or_else(|| panic!("a search answer: {v}"))
+        .iter()
+        .map(|t| num(&t["id"]))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_finds_a_seeded_title_as_a_table_and_json() {
+    let sb = start().await;
+    let cli = Cli::new(&sb);
+    let topics = latest_titles(&sb, "mod_anna").await;
+    assert!(topics.len() > 50, "the seed: {} topics", topics.len());
+    // A rare word of a seeded title whose search fits one page (50), so the whole answer can
+    // be compared; the server's own answer is what the command must show.
+    let mut chosen = None;
+    for (word, ids) in title_words(&topics).into_iter().take(10) {
+        let (status, raw) = sb
+            .get(&format!("/search.json?q={word}"), Some("mod_anna"))
+            .await;
+        assert!(status.is_success(), "{status}: {raw}");
+        let found = searched_ids(&raw);
+        if raw["grouped_search_result"]["more_full_page_results"].is_null()
+            && found.contains(&ids[0])
+        {
+            chosen = Some((word, ids[0], found));
+            break;
+        }
+    }
+    let (word, id, want) = chosen.expect("a seeded title word the search finds on one page");
+    let title = topics.iter().find(|(t, _)| *t == id).unwrap().1.clone();
+    assert!(title.to_lowercase().contains(&word), "{word} in {title}");
+
+    sb.sandbox.clear_requests();
+    let v = cli
+        .run("mod_anna", &["search", &word, "--json"])
+        .await
+        .json();
+    let searches: Vec<String> = sb
+        .sandbox
+        .requests_excluding_admin()
+        .into_iter()
+        .filter(|r| r.method == "GET" && r.path == "/search.json")
+        .map(|r| r.query)
+        .collect();
+    assert_eq!(searches.len(), 1, "one search request: {searches:?}");
+    assert!(searches[0].contains(&format!("q={word}")), "{searches:?}");
+    let results = v["topics"].as_array().unwrap_or_else(|| panic!("{v}"));
+    assert_eq!(
+        results.iter().map(|t| num(&t["id"])).collect::<Vec<_>>(),
+        want,
+        "the server's results, in its order: {v}"
+    );
+    let hit = results.iter().find(|t| num(&t["id"]) == id).unwrap();
+    assert_eq!(hit["title"], title.as_str(), "{hit}");
+    assert_eq!(v["more"], false, "{v}");
+
+    // The table: a header, then one row per topic in the same order, the seeded title in its
+    // row (cut at 50 columns).
+    sb.sandbox.clear_requests();
+    let out = cli.run("mod_anna", &["search", &word]).await;
+    let lines: Vec<&str> = out.ok().lines().collect();
+    assert_eq!(
+        sb.sandbox
+            .requests_excluding_admin()
+            .iter()
+            .filter(|r| r.path == "/search.json")
+            .count(),
+        1,
+        "one search request for the table"
+    );
+    for h in ["ID", "TITLE", "AUTHOR", "REPLIES", "EXCERPT"] {
+        assert!(lines[0].contains(h), "{h} in {}", lines[0]);
+    }
+    assert_eq!(lines.len(), want.len() + 1, "{}", out.stdout);
+    for (line, want_id) in lines[1..].iter().zip(&want) {
+        assert!(line.starts_with(&format!("{want_id} ")), "{line}");
+    }
+    let row = lines[1..]
+        .iter()
+        .find(|l| l.starts_with(&format!("{id} ")))
+        .unwrap();
+    let shown: String = title.chars().take(40).collect();
+    assert!(row.contains(&shown), "{shown:?} in {row}");
+
+    // A word nothing has: just the header, and an empty list.
+    let out = cli.run("mod_anna", &["search", "qzxjvwkplm"]).await;
+    assert_eq!(out.ok().lines().count(), 1, "{}", out.stdout);
+    let v = cli
+        .run("mod_anna", &["search", "qzxjvwkplm", "--json"])
+        .await
+        .json();
+    assert_eq!(v["topics"], serde_json::json!([]), "{v}");
+    sb.sandbox.shutdown().await;
+}

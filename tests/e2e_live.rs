@@ -169,7 +169,11 @@ async fn watch_prints_a_line_for_a_new_topic() {
             }
         }
     }
-    drop(watch);
+    assert_eq!(
+        watch.interrupt(),
+        Some(130),
+        "Ctrl-C ends watch as SIGINT ends a program: 128 + 2"
+    );
     let event = seen.expect("watch printed the new topic");
     assert!(event["title"].as_str().unwrap().starts_with(title));
     assert_eq!(event["view"], "unanswered");

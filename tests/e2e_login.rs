@@ -229,8 +229,9 @@ async fn login_signs_in_as_the_approving_member_and_logout_ends_it() {
     assert_eq!(doctor.code, 3, "{}", doctor.stdout);
     assert!(doctor.stdout.contains(SIGN_IN_AGAIN), "{}", doctor.stdout);
 
-    // Signing in again through the profile (no --url): the same client id, another account.
-    let mut console = Console::run(&["login", "--profile", &name], home, 100, 40, &[]);
+    // Signing in again through the profile (no --url): the same client id, another account;
+    // with --json the outcome is an object (the instructions still reach the person, on stderr).
+    let mut console = Console::run(&["login", "--profile", &name, "--json"], home, 100, 40, &[]);
     let again = approval_url(&console);
     assert_eq!(
         query(&again)["client_id"],
@@ -239,15 +240,33 @@ async fn login_signs_in_as_the_approving_member_and_logout_ends_it() {
     );
     let payload = approve(&site, &again, "mod_anna", None).await;
     console.send(&payload);
-    let out = console.wait_output("revokes it");
-    assert!(out.contains("as mod_anna (moderator"), "{out}");
+    console.wait_output("\"key_stored_in\"");
     assert!(console.wait_exit());
+    let out = String::from_utf8_lossy(&console.output_since(0)).into_owned();
     assert_eq!(console.exit_code(), Some(0), "{out}");
+    assert!(out.contains("\"username\": \"mod_anna\""), "{out}");
+    assert!(out.contains("\"role\": \"moderator\""), "{out}");
+    assert!(
+        !out.contains("revokes it"),
+        "no sentence with --json: {out}"
+    );
     let settings = Settings::load(&paths(home)).unwrap();
     assert_eq!(settings.profiles[&name].username, "mod_anna");
     assert_eq!(settings.profiles.len(), 1);
     let who = modterm(home, &["whoami"], &[]);
     assert!(who.stdout.contains("username:  mod_anna"), "{}", who.stdout);
+
+    // Logout in JSON: what happened, as fields; a second one finds nothing to revoke.
+    let out = modterm(home, &["logout", "--json"], &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let v: Value = serde_json::from_str(&out.stdout).expect("JSON");
+    assert_eq!(v["profile"], name.as_str());
+    assert_eq!(v["revoked"], true, "{v}");
+    assert_eq!(v["deleted"], true, "{v}");
+    let out = modterm(home, &["logout", "--json"], &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let v: Value = serde_json::from_str(&out.stdout).expect("JSON");
+    assert_eq!(v["already_signed_out"], true, "{v}");
     site.sandbox.shutdown().await;
 }
 

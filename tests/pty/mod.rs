@@ -471,6 +471,23 @@ impl Watch {
     }
 }
 
+impl Watch {
+    /// Ctrl-C from outside (SIGINT); its exit status, waited for at most 10 s.
+    pub fn interrupt(mut self) -> Option<i32> {
+        let pid = libc::pid_t::try_from(self.child.id()).ok()?;
+        // SAFETY: kill(2) on the child this value owns, which has not been waited for yet.
+        unsafe { libc::kill(pid, libc::SIGINT) };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status.code();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+}
+
 impl Drop for Watch {
     fn drop(&mut self) {
         let _ = self.child.kill();
