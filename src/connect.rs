@@ -424,6 +424,139 @@ mod tests {
         Settings::parse(std::path::Path::new("config.toml"), src).expect("valid settings")
     }
 
+    /// Per minute, per day.
+    fn budget(limits: &Limits) -> (u32, Option<u32>) {
+        (limits.per_minute, limits.per_day)
+    }
+
+    /// The window is a minute unless the test-only override is set.
+    fn assert_real_minute(limits: &Limits) {
+        if std::env::var_os(RATE_WINDOW_ENV).is_none() {
+            assert_eq!(
+                limits.window,
+                crate::backend::governor::MINUTE,
+                "{limits:?}"
+            );
+        }
+    }
+
+    const LIMITS_CONFIG: &str = r#"
+[profiles.plain]
+url = "https://forum.example.com"
+username = "anna"
+api_key_env = "K"
+[profiles.tight]
+url = "https://forum.example.com"
+username = "anna"
+api_key_env = "K"
+requests_per_minute = 5
+requests_per_day = 100
+[profiles.minute_only]
+url = "https://forum.example.com"
+username = "anna"
+api_key_env = "K"
+requests_per_minute = 5
+[profiles.off]
+url = "https://forum.example.com"
+username = "anna"
+api_key_env = "K"
+requests_per_minute = 0
+requests_per_day = 0
+[profiles.care]
+url = "https://community.example.com"
+platform = "khoros"
+username = "anna"
+api_key_env = "K"
+[profiles.care_tight]
+url = "https://community.example.com"
+platform = "khoros"
+username = "anna"
+api_key_env = "K"
+requests_per_minute = 5
+requests_per_day = 100
+"#;
+
+    #[test]
+    fn the_default_budget_follows_the_kind_of_key() {
+        let s = settings(LIMITS_CONFIG);
+        let plain = s.profiles.get("plain");
+        assert!(plain.is_some());
+        let admin = Credentials::ApiKey {
+            key: "k".into(),
+            username: "anna".into(),
+        };
+        let user = Credentials::UserApiKey {
+            key: "k".into(),
+            client_id: None,
+        };
+        // Admin keys: 60 a minute shared by the site's admin keys, no daily limit; a profile
+        // without overrides changes nothing.
+        for profile in [None, plain] {
+            let l = limits_for(&admin, profile);
+            assert_eq!(budget(&l), (60, None), "{l:?}");
+            assert_eq!(l.scope, "admin keys of the site (shared)");
+            assert_real_minute(&l);
+        }
+        // A user API key: 20 a minute and 2,880 a day, for that key alone.
+        for profile in [None, plain] {
+            let l = limits_for(&user, profile);
+            assert_eq!(budget(&l), (20, Some(2880)), "{l:?}");
+            assert_eq!(l.scope, "this user API key");
+            assert_real_minute(&l);
+        }
+        // Khoros: 120 a minute, no daily limit.
+        for profile in [None, s.profiles.get("care")] {
+            let l = crate::connect_khoros::limits_for(profile);
+            assert_eq!(budget(&l), (120, None), "{l:?}");
+            assert!(!l.scope.contains("(profile)"), "{l:?}");
+            assert_real_minute(&l);
+        }
+    }
+
+    #[test]
+    fn a_profile_overrides_the_budget() {
+        let s = settings(LIMITS_CONFIG);
+        let profile = |name: &str| {
+            let p = s.profiles.get(name);
+            assert!(p.is_some(), "no profile {name}");
+            p
+        };
+        let tight = profile("tight");
+        assert_eq!(
+            tight.map(|p| (p.requests_per_minute, p.requests_per_day)),
+            Some((Some(5), Some(100)))
+        );
+        let admin = Credentials::ApiKey {
+            key: "k".into(),
+            username: "anna".into(),
+        };
+        let user = Credentials::UserApiKey {
+            key: "k".into(),
+            client_id: Some("modterm-test".into()),
+        };
+        // Both limits replaced, whatever the key's own default.
+        for credentials in [&admin, &user] {
+            let l = limits_for(credentials, tight);
+            assert_eq!(budget(&l), (5, Some(100)), "{credentials:?}: {l:?}");
+            assert!(l.scope.ends_with(" (profile)"), "{l:?}");
+            assert_real_minute(&l);
+        }
+        let l = crate::connect_khoros::limits_for(profile("care_tight"));
+        assert_eq!(budget(&l), (5, Some(100)), "{l:?}");
+        assert!(l.scope.ends_with(" (profile)"), "{l:?}");
+        assert_real_minute(&l);
+
+        // Only the minute given: the day stays the key's default.
+        let minute_only = profile("minute_only");
+        assert_eq!(budget(&limits_for(&admin, minute_only)), (5, None));
+        assert_eq!(budget(&limits_for(&user, minute_only)), (5, Some(2880)));
+
+        // 0 turns a limit off.
+        let off = profile("off");
+        assert_eq!(budget(&limits_for(&admin, off)), (0, None));
+        assert_eq!(budget(&limits_for(&user, off)), (0, None));
+    }
+
     #[test]
     fn the_platform_is_known_before_connecting_in_connects_own_order() {
         let two = settings(

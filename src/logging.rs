@@ -89,11 +89,44 @@ impl Write for SharedWriter<'_> {
     }
 }
 
-/// Parses a level name (`error`, `warn`, `info`, `debug`, `trace`, `off`).
-pub fn parse_level(s: &str) -> Result<LevelFilter, String> {
-    s.trim()
-        .parse::<LevelFilter>()
-        .map_err(|_| format!("unknown log level {s:?}: use error, warn, info, debug, trace or off"))
+/// The levels `--log-level` and `MODTERM_LOG` take (a clap value enum, so a wrong one is a
+/// usage error and the completions offer them). No doc comments on the variants: clap would
+/// turn them into a long "Possible values" list in `--help`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogLevel {
+    Error,
+    Warn,
+    Info,
+    Debug,
+    Trace,
+    Off,
+}
+
+impl LogLevel {
+    /// The name as typed on the command line (`info`).
+    pub fn name(self) -> &'static str {
+        match self {
+            LogLevel::Error => "error",
+            LogLevel::Warn => "warn",
+            LogLevel::Info => "info",
+            LogLevel::Debug => "debug",
+            LogLevel::Trace => "trace",
+            LogLevel::Off => "off",
+        }
+    }
+}
+
+impl From<LogLevel> for LevelFilter {
+    fn from(level: LogLevel) -> LevelFilter {
+        match level {
+            LogLevel::Error => LevelFilter::ERROR,
+            LogLevel::Warn => LevelFilter::WARN,
+            LogLevel::Info => LevelFilter::INFO,
+            LogLevel::Debug => LevelFilter::DEBUG,
+            LogLevel::Trace => LevelFilter::TRACE,
+            LogLevel::Off => LevelFilter::OFF,
+        }
+    }
 }
 
 /// Sends logs to `path` from now on. Only the first call in a process installs the logger
@@ -137,6 +170,19 @@ pub fn panicked(message: &str) {
     tracing::error!("panic: {}", message.replace('\n', " "));
 }
 
+/// Every panic, in any command, is also written to the log file (standard error is unseen
+/// under a full-screen program, and often discarded by a script). Installed once.
+pub fn log_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            panicked(&info.to_string());
+            previous(info);
+        }));
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,9 +208,17 @@ mod tests {
     }
 
     #[test]
-    fn levels_parse() {
-        assert_eq!(parse_level("debug").unwrap(), LevelFilter::DEBUG);
-        assert_eq!(parse_level(" WARN ").unwrap(), LevelFilter::WARN);
-        assert!(parse_level("loud").is_err());
+    fn levels_are_named_as_clap_takes_them_and_convert() {
+        use clap::ValueEnum;
+        assert_eq!(LevelFilter::from(LogLevel::Debug), LevelFilter::DEBUG);
+        assert_eq!(LevelFilter::from(LogLevel::Off), LevelFilter::OFF);
+        assert_eq!(LogLevel::from_str("WARN", true), Ok(LogLevel::Warn));
+        assert!(LogLevel::from_str("loud", true).is_err());
+        for level in LogLevel::value_variants() {
+            let value = level.to_possible_value().unwrap();
+            assert_eq!(value.get_name(), level.name());
+            let filter = LevelFilter::from(*level).to_string().to_lowercase();
+            assert_eq!(filter, level.name());
+        }
     }
 }

@@ -15,6 +15,7 @@ use modterm::cli::{self, CliError, Out};
 use modterm::connect::ConnectArgs;
 use modterm::domain::{PostId, QueueView, TopicId};
 use modterm::domain::{ReviewId, ReviewKind, ReviewPriority, ReviewStatusFilter};
+use modterm::logging::LogLevel;
 use modterm::tui::Exit;
 
 const LONG_ABOUT: &str = "A keyboard-driven console for community moderators.\n\n\
@@ -37,9 +38,15 @@ struct Cli {
     #[arg(long, env = "MODTERM_KEYMAP")]
     keymap: Option<String>,
 
-    /// Log level of the log file: error, warn, info, debug, trace or off.
-    #[arg(long, env = "MODTERM_LOG", default_value = "info")]
-    log_level: String,
+    /// Log level of the log file.
+    #[arg(
+        long,
+        value_enum,
+        env = "MODTERM_LOG",
+        default_value = "info",
+        ignore_case = true
+    )]
+    log_level: LogLevel,
 
     #[command(subcommand)]
     command: Option<Command>,
@@ -511,6 +518,9 @@ struct ServeArgs {
 fn main() -> ExitCode {
     // SIGPIPE stays ignored (Rust's default): a server that closes a socket mid-write is an
     // error to report, and a closed stdout ends the command quietly (see `output`).
+    // A panic in any command reaches the log file too (the console adds restoring the
+    // terminal to this).
+    modterm::logging::log_panics();
     let matches = match Cli::command().try_get_matches() {
         Ok(m) => m,
         Err(e) => return usage_error(e),
@@ -685,12 +695,13 @@ fn topic(id: String) -> TopicId {
 /// never kept, only that it was given and how.
 fn given_options(m: &ArgMatches) -> modterm::config_report::GivenOptions {
     use modterm::config_report::{Given, Source};
+    let source_of = |id: &str, flag: &str, var: &str| match m.value_source(id) {
+        Some(ValueSource::CommandLine) => Some(Source::Flag(flag.to_string())),
+        Some(ValueSource::EnvVariable) => Some(Source::Environment(var.to_string())),
+        _ => None,
+    };
     let given = |id: &str, flag: &str, var: &str| {
-        let source = match m.value_source(id) {
-            Some(ValueSource::CommandLine) => Some(Source::Flag(flag.to_string())),
-            Some(ValueSource::EnvVariable) => Some(Source::Environment(var.to_string())),
-            _ => None,
-        };
+        let source = source_of(id, flag, var);
         let value = source
             .as_ref()
             .and_then(|_| m.get_one::<String>(id).cloned());
@@ -698,10 +709,20 @@ fn given_options(m: &ArgMatches) -> modterm::config_report::GivenOptions {
     };
     let mut key = given("api_key", "--api-key", "MODTERM_API_KEY");
     key.value = None;
+    // A value enum, not a string: reported by its name (`MODTERM_LOG=DEBUG` shows `debug`).
+    let log_source = source_of("log_level", "--log-level", "MODTERM_LOG");
+    let log_value = log_source
+        .as_ref()
+        .and(m.get_one::<LogLevel>("log_level"))
+        .map(|level| level.name().to_string());
+    let log_level = Given {
+        value: log_value,
+        source: log_source,
+    };
     modterm::config_report::GivenOptions {
         theme: given("theme", "--theme", "MODTERM_THEME"),
         keymap: given("keymap", "--keymap", "MODTERM_KEYMAP"),
-        log_level: given("log_level", "--log-level", "MODTERM_LOG"),
+        log_level,
         profile: given("profile", "--profile", "MODTERM_PROFILE"),
         url: given("url", "--url", "MODTERM_URL"),
         username: given("username", "--username", "MODTERM_USERNAME"),
@@ -744,7 +765,7 @@ fn config_command(
 }
 
 async fn run(cli: Cli, given: modterm::config_report::GivenOptions) -> Result<Exit, CliError> {
-    let log_level = modterm::logging::parse_level(&cli.log_level).map_err(CliError::Usage)?;
+    let log_level: tracing_subscriber::filter::LevelFilter = cli.log_level.into();
     let top = cli.connect.clone();
     let Some(command) = cli.command else {
         return modterm::tui::run_console(connect_args(top, log_level), cli.theme, cli.keymap)

@@ -5,6 +5,7 @@
 mod cli_support;
 mod common;
 
+use std::collections::BTreeSet;
 use std::process::Command;
 
 use cli_support::*;
@@ -58,44 +59,244 @@ fn help_of(path: &str) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-#[test]
-fn each_subcommand_lists_only_the_flags_it_reads() {
-    let serve = help_of("sandbox serve");
-    for foreign in [
-        "--theme",
-        "--keymap",
-        "--json",
-        "--url",
-        "--profile",
-        "--log-level",
-    ] {
-        assert!(
-            !serve.contains(foreign),
-            "sandbox serve shows {foreign}:\n{serve}"
-        );
-    }
-    for local in ["completions", "man", "log", "config"] {
-        let help = help_of(local);
-        for foreign in ["--theme", "--keymap", "--url", "--api-key"] {
-            assert!(!help.contains(foreign), "{local} shows {foreign}:\n{help}");
+/// The console's own flags: only `modterm` itself (the console) shows them.
+const CONSOLE: &[&str] = &["--theme", "--keymap", "--log-level"];
+
+/// The connection flags (`ConnectFlags`): `modterm` itself and the commands that connect.
+const CONNECTION: &[&str] = &[
+    "--profile",
+    "--url",
+    "--username",
+    "--api-key",
+    "--user-api-key",
+    "--insecure",
+    "--platform",
+];
+
+/// The other flags that could wander onto a command that does not read them.
+const OUTPUT: &[&str] = &["--json", "--timeout", "--dry-run"];
+
+/// What a subcommand shows of the flags above.
+#[derive(Debug, Clone, Copy)]
+enum Reads {
+    /// A command that connects: the connection flags, `--json` and `--timeout`.
+    Site,
+    /// A write: a site command's flags and `--dry-run`.
+    Write,
+    /// Exactly these (a local command's own, or none).
+    Only(&'static [&'static str]),
+}
+
+impl Reads {
+    fn flags(self) -> BTreeSet<&'static str> {
+        match self {
+            Reads::Site => CONNECTION
+                .iter()
+                .copied()
+                .chain(["--json", "--timeout"])
+                .collect(),
+            Reads::Write => {
+                let mut flags = Reads::Site.flags();
+                flags.insert("--dry-run");
+                flags
+            }
+            Reads::Only(flags) => flags.iter().copied().collect(),
         }
     }
-    // A site command shows the connection flags and its own, not the console's.
+}
+
+/// Every subcommand with what it reads. A subcommand missing here fails the test.
+const EXPECTED: &[(&str, Reads)] = &[
+    ("award", Reads::Write),
+    ("badges", Reads::Site),
+    ("completions", Reads::Only(&[])),
+    // `--json` is global within `config`, so `config path` has it too.
+    ("config", Reads::Only(&["--json"])),
+    ("config path", Reads::Only(&["--json"])),
+    ("doctor", Reads::Site),
+    ("edit", Reads::Write),
+    ("flag", Reads::Write),
+    ("log", Reads::Only(&["--json"])),
+    (
+        "login",
+        Reads::Only(&["--profile", "--url", "--insecure", "--json", "--timeout"]),
+    ),
+    (
+        "logout",
+        Reads::Only(&["--profile", "--insecure", "--json", "--timeout"]),
+    ),
+    ("man", Reads::Only(&[])),
+    ("move-posts", Reads::Write),
+    ("move-topic", Reads::Write),
+    ("profile", Reads::Site),
+    ("queue", Reads::Site),
+    ("reply", Reads::Write),
+    ("review", Reads::Site),
+    ("review perform", Reads::Write),
+    ("sandbox", Reads::Only(&[])),
+    // Its own `--api-key`: the key it asks of clients, not one to connect with.
+    ("sandbox serve", Reads::Only(&["--api-key"])),
+    ("search", Reads::Site),
+    ("solve", Reads::Write),
+    ("thread", Reads::Site),
+    ("watch", Reads::Site),
+    ("whoami", Reads::Site),
+];
+
+/// The long flags a help text declares: the first `--flag` of each option line. Option lines
+/// start with `-` within six columns; descriptions (which may name other flags, as
+/// `--platform`'s does) follow on the same line or start further in.
+fn flags_declared(help: &str) -> Vec<String> {
+    help.lines()
+        .filter(|l| {
+            let text = l.trim_start();
+            l.len() - text.len() <= 6 && text.starts_with('-')
+        })
+        .filter_map(|l| {
+            l.split_whitespace()
+                .take(2)
+                .find(|w| w.starts_with("--"))
+                .map(|w| w.split([',', '=']).next().unwrap_or(w).to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn each_subcommand_lists_only_the_flags_it_reads() {
+    let tracked: BTreeSet<&str> = CONSOLE
+        .iter()
+        .chain(CONNECTION)
+        .chain(OUTPUT)
+        .copied()
+        .collect();
+    let shown_of = |help: &str| -> BTreeSet<String> {
+        flags_declared(help)
+            .into_iter()
+            .filter(|f| tracked.contains(f.as_str()))
+            .collect()
+    };
+    // The console itself shows its own and the connection flags (so the lists above are
+    // the real flags' names).
+    let top = Command::new(BIN).arg("--help").output().unwrap();
+    let top: BTreeSet<String> = shown_of(&String::from_utf8_lossy(&top.stdout));
+    let console: BTreeSet<String> = CONSOLE
+        .iter()
+        .chain(CONNECTION)
+        .map(|f| f.to_string())
+        .collect();
+    assert_eq!(top, console, "modterm --help");
+
+    let walked = subcommands();
+    for (path, _) in EXPECTED {
+        assert!(
+            walked.iter().any(|p| p.as_str() == *path),
+            "EXPECTED lists `{path}`, which modterm does not have: {walked:?}"
+        );
+    }
+    let mut wrong = Vec::new();
+    for path in &walked {
+        let Some((_, reads)) = EXPECTED.iter().find(|(p, _)| *p == path.as_str()) else {
+            panic!("`modterm {path}` is not in EXPECTED: add it to the table with what it reads");
+        };
+        let help = help_of(path);
+        let shown = shown_of(&help);
+        let expected: BTreeSet<String> = reads.flags().into_iter().map(String::from).collect();
+        if shown != expected {
+            let extra: Vec<&String> = shown.difference(&expected).collect();
+            let missing: Vec<&String> = expected.difference(&shown).collect();
+            wrong.push(format!(
+                "modterm {path} --help: shows {extra:?} it does not read, lacks {missing:?}"
+            ));
+        }
+        // The console's flags are not even named in a subcommand's help.
+        for flag in CONSOLE {
+            if help.contains(flag) {
+                wrong.push(format!("modterm {path} --help mentions {flag}"));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+
+    // A site command shows its own flags too.
     let queue = help_of("queue");
-    for own in ["--url", "--json", "--timeout", "--view"] {
+    for own in ["--view", "--category", "--limit"] {
         assert!(queue.contains(own), "queue lacks {own}:\n{queue}");
     }
-    assert!(!queue.contains("--theme"), "{queue}");
     // Choices are value enums: listed, and a wrong one is a usage error.
     assert!(
         queue.contains("unanswered") && queue.contains("needs-reply"),
         "{queue}"
     );
-    let wrong = Command::new(BIN)
+    let bogus = Command::new(BIN)
         .args(["queue", "--view", "bogus"])
         .output()
         .unwrap();
-    assert_eq!(wrong.status.code(), Some(2));
+    assert_eq!(bogus.status.code(), Some(2));
+}
+
+/// `--log-level` is a value enum: a wrong level (flag or `MODTERM_LOG`) is clap's usage error
+/// naming the levels, the completions offer them, and `config` reports the level in force
+/// with where it came from.
+#[test]
+fn the_log_level_is_a_checked_choice() {
+    let data = tempfile::tempdir().unwrap();
+    let run = |args: &[&str], log: Option<&str>| {
+        let mut c = Command::new(BIN);
+        c.args(args)
+            .env_remove("MODTERM_LOG")
+            .env_remove("MODTERM_PROFILE")
+            .env_remove("MODTERM_URL")
+            .env("MODTERM_CONFIG_DIR", data.path())
+            .env("MODTERM_DATA_DIR", data.path());
+        if let Some(level) = log {
+            c.env("MODTERM_LOG", level);
+        }
+        c.output().unwrap()
+    };
+    let out = run(&["--log-level", "bogus", "whoami"], None);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("bogus") && stderr.contains("error, warn, info, debug, trace, off"),
+        "{stderr}"
+    );
+    let out = run(&["whoami"], Some("loud"));
+    assert_eq!(out.status.code(), Some(2), "MODTERM_LOG=loud: {out:?}");
+
+    let out = run(&["completions", "bash"], None);
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("compgen -W \"error warn info debug trace off\""),
+        "the bash completion offers the levels"
+    );
+
+    let log_level = |args: &[&str], log: Option<&str>| -> Value {
+        let out = run(args, log);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: Value = serde_json::from_slice(&out.stdout).expect("config --json is JSON");
+        v.as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["key"] == "log_level")
+            .expect("a log_level entry")
+            .clone()
+    };
+    let e = log_level(&["--log-level", "debug", "config", "--json"], None);
+    assert_eq!(e["value"], "debug", "{e}");
+    assert_eq!(e["source"]["kind"], "flag", "{e}");
+    assert_eq!(e["source"]["name"], "--log-level", "{e}");
+    let e = log_level(&["config", "--json"], Some("TRACE"));
+    assert_eq!(e["value"], "trace", "{e}");
+    assert_eq!(e["source"]["kind"], "environment", "{e}");
+    assert_eq!(e["source"]["name"], "MODTERM_LOG", "{e}");
+    let e = log_level(&["config", "--json"], None);
+    assert_eq!(e["value"], "info", "{e}");
+    assert_eq!(e["source"]["kind"], "default", "{e}");
 }
 
 #[test]

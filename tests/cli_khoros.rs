@@ -308,3 +308,139 @@ async fn the_embedded_khoros_demo() {
     .json();
     assert_eq!(v.as_array().unwrap().len(), 5);
 }
+
+/// A child process, killed and reaped if the test ends before it does.
+#[cfg(unix)]
+struct Reaped(std::process::Child);
+
+#[cfg(unix)]
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
+/// `modterm sandbox serve --dialect khoros` as a user runs it: it prints where it listens,
+/// the binary's queue reads the Khoros sandbox there, and SIGTERM ends it cleanly.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sandbox_serve_khoros_answers_the_queue_until_sigterm() {
+    use std::io::BufRead;
+    use std::process::Stdio;
+    use std::time::Duration;
+    use tokio::time::{timeout_at, Instant};
+
+    let dir = tempfile::tempdir().unwrap();
+    let stderr_path = dir.path().join("stderr.txt");
+    let stderr = || std::fs::read_to_string(&stderr_path).unwrap_or_default();
+    let child = Command::new(BIN)
+        .args(["sandbox", "serve", "--dialect", "khoros"])
+        .args(["--addr", "127.0.0.1:0", "--db"])
+        .arg(dir.path().join("k.db"))
+        .args(["--api-key", KEY, "--topics", "100"])
+        .env("MODTERM_CONFIG_DIR", dir.path())
+        .env("MODTERM_DATA_DIR", dir.path())
+        .env_remove("MODTERM_SANDBOX_API_KEY")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&stderr_path).unwrap())
+        .spawn()
+        .expect("the sandbox starts");
+    let mut server = Reaped(child);
+
+    // Its standard output, line by line, from a thread (a pipe read blocks); the thread ends
+    // when the server does, with every line it printed.
+    let stdout = server.0.stdout.take().unwrap();
+    let (tx, mut lines) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let reader = std::thread::spawn(move || {
+        let mut all = Vec::new();
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = tx.send(line.clone());
+            all.push(line);
+        }
+        all
+    });
+
+    // The address it listens on (port 0: the system's choice), then its last start-up line,
+    // printed just before it waits for a signal.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut url = None;
+    loop {
+        let line = match timeout_at(deadline, lines.recv()).await {
+            Ok(Some(line)) => line,
+            Ok(None) => panic!("the sandbox ended while starting: {}", stderr()),
+            Err(_) => panic!("the sandbox did not start within 60 s: {}", stderr()),
+        };
+        if let Some(at) = line.strip_prefix("modterm Khoros sandbox listening on ") {
+            url = Some(at.trim().to_string());
+        }
+        if line == "Press Ctrl-C to stop." {
+            break;
+        }
+    }
+    let url = url.expect("the sandbox says where it listens");
+    let addr: std::net::SocketAddr = url
+        .strip_prefix("http://")
+        .and_then(|a| a.parse().ok())
+        .unwrap_or_else(|| panic!("not http://ADDR: {url}"));
+    assert!(addr.ip().is_loopback(), "{addr}");
+    // It answers (bounded: until the deadline).
+    while tokio::net::TcpStream::connect(addr).await.is_err() {
+        assert!(Instant::now() < deadline, "nothing answers at {addr}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    let out = run(
+        &[
+            "--platform",
+            "khoros",
+            "--url",
+            &url,
+            "--username",
+            "mod_anna",
+            "--api-key",
+            KEY,
+            "queue",
+            "--json",
+            "--limit",
+            "3",
+        ],
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(out.json().as_array().unwrap().len(), 3, "{}", out.stdout);
+    assert!(!out.stdout.contains(KEY) && !out.stderr.contains(KEY));
+
+    // SIGTERM: it shuts down and exits 0.
+    let pid = libc::pid_t::try_from(server.0.id()).unwrap();
+    // SAFETY: kill(2) on our own child, not yet reaped (`server` holds it), so the pid is its.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = server.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still running 30 s after SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert!(
+        status.success(),
+        "SIGTERM ends it cleanly: {status:?}\n{}",
+        stderr()
+    );
+    let printed = reader.join().unwrap();
+    assert!(
+        printed.iter().any(|l| l == "Shutting down..."),
+        "{printed:?}"
+    );
+}

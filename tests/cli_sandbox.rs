@@ -258,6 +258,21 @@ async fn solve_and_undo() {
 
     let out = cli.run("mod_anna", &["solve", "99999999"]).await;
     out.failed(4);
+
+    // An audit log that cannot be written: the accept still happens, and stderr says the
+    // moderation trail missed it (never silently incomplete).
+    let audit = cli.data.path().join("audit.log");
+    let _ = std::fs::remove_file(&audit);
+    std::fs::create_dir_all(&audit).unwrap();
+    let out = cli.run("mod_anna", &["solve", &pid]).await;
+    out.ok();
+    assert!(
+        out.stderr.contains("warning: the audit log") && out.stderr.contains("could not record"),
+        "{}",
+        out.stderr
+    );
+    let raw = sb.topic(id, Some("admin")).await;
+    assert_eq!(raw["accepted_answer"]["post_number"], post["post_number"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

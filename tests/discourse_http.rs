@@ -233,6 +233,24 @@ async fn rate_limit_reported_when_out_of_retries_or_too_long() {
     );
 }
 
+/// An answer over the 32 MB cap is refused from its Content-Length, before its body is read,
+/// and not asked for again.
+#[tokio::test]
+async fn an_answer_over_the_size_cap_is_refused_unread() {
+    let filler = "a".repeat(33 * 1024 * 1024);
+    let big = format!(r#"{{"topic_list":{{"topics":[],"filler":"{filler}"}}}}"#);
+    let (base, srv) = serve(move |_, _| ok(&big)).await;
+    let err = client(&base)
+        .topics(&QueueQuery::default())
+        .await
+        .expect_err("too large");
+    assert!(
+        matches!(&err, BackendError::Malformed(m) if m.contains("larger than 32 MB")),
+        "{err:?}"
+    );
+    assert_eq!(srv.hits("/latest.json"), 1, "not retried");
+}
+
 #[tokio::test]
 async fn malformed_body_is_malformed_and_not_retried() {
     let (base, srv) = serve(|_, _| ok(r#"{"topic_list": {"topics": [ {"id": 1,"#)).await;

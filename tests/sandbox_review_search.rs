@@ -461,6 +461,105 @@ async fn search_status_category_user_and_dates() {
         .all(|p| p["username"] == "member_mia"));
 }
 
+/// The id of the seeded category `slug`, from `/site.json`.
+async fn category_id(sb: &Sb, slug: &str) -> i64 {
+    let site = sb.ok("/site.json", None).await;
+    site["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["slug"] == slug)
+        .unwrap_or_else(|| panic!("no category {slug}: {site}"))["id"]
+        .as_i64()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn search_hashtag_is_a_category_slug_else_a_tag() {
+    let sb = start().await;
+    let hits = |v: &Value| search_topic_ids(v);
+    let broadband = category_id(&sb, "broadband-wi-fi").await;
+    let mobile = category_id(&sb, "mobile").await;
+    let (ours, _) = sb
+        .new_topic(
+            "member_mia",
+            "Glimmerwick router forgets its settings",
+            "Every glimmerwick reset wipes the router settings, even the network name.",
+            "broadband-wi-fi",
+        )
+        .await;
+    // Its text says "no such tag": as words that matches, as a #tag it must not.
+    let (other, _) = sb
+        .new_topic(
+            "member_mia",
+            "Glimmerwick phone case label puzzle",
+            "The glimmerwick case box says no such tag on its label, whatever that means.",
+            "mobile",
+        )
+        .await;
+    let mut both = hits(&sb.search("glimmerwick", None).await);
+    both.sort_unstable();
+    assert_eq!(both, vec![ours.min(other), ours.max(other)]);
+
+    // #slug keeps that category's topics only (by slug, in any case).
+    assert_eq!(
+        hits(&sb.search("#broadband-wi-fi glimmerwick", None).await),
+        vec![ours]
+    );
+    assert_eq!(
+        hits(&sb.search("glimmerwick #BROADBAND-WI-FI", None).await),
+        vec![ours]
+    );
+    assert_eq!(
+        hits(&sb.search("#mobile glimmerwick", None).await),
+        vec![other]
+    );
+
+    // Over the seeded demo: matches, and every one of them in that category.
+    for q in ["#broadband-wi-fi router", "#broadband-wi-fi"] {
+        let v = sb.search(q, None).await;
+        let topics = v["topics"].as_array().unwrap();
+        assert!(
+            topics.iter().any(|t| t["id"] != json!(ours)),
+            "{q}: no seeded topic: {v}"
+        );
+        for topic in topics {
+            assert_eq!(topic["category_id"], broadband, "{q}: {topic}");
+        }
+        assert!(v["grouped_search_result"]["error"].is_null(), "{q}: {v}");
+    }
+
+    // #slug is category:slug: the same topics and posts, in the same order.
+    for (slug, id) in [("broadband-wi-fi", broadband), ("mobile", mobile)] {
+        for words in ["router", "glimmerwick", "the", "router order:latest", ""] {
+            let hash = sb.search(&format!("#{slug} {words}"), None).await;
+            let category = sb.search(&format!("category:{slug} {words}"), None).await;
+            assert_eq!(hits(&hash), hits(&category), "#{slug} {words}");
+            assert_eq!(
+                hash["grouped_search_result"]["post_ids"],
+                category["grouped_search_result"]["post_ids"],
+                "#{slug} {words}"
+            );
+            for topic in hash["topics"].as_array().unwrap() {
+                assert_eq!(topic["category_id"], id, "#{slug} {words}: {topic}");
+            }
+        }
+    }
+
+    // Any other #name is a tag, and the sandbox has none: nothing, not the words.
+    assert_eq!(
+        hits(&sb.search("no-such-tag glimmerwick", None).await),
+        vec![other]
+    );
+    assert!(hits(&sb.search("#no-such-tag glimmerwick", None).await).is_empty());
+    assert!(!hits(&sb.search("router", None).await).is_empty());
+    assert!(hits(&sb.search("#no-such-tag router", None).await).is_empty());
+    let v = sb.search("#no-such-tag", None).await;
+    assert!(hits(&v).is_empty(), "{v}");
+    assert!(v["posts"].as_array().unwrap().is_empty(), "{v}");
+    assert!(v["grouped_search_result"]["error"].is_null(), "{v}");
+}
+
 #[tokio::test]
 async fn search_order_paging_short_terms_and_hostile_input() {
     let sb = start().await;

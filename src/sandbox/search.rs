@@ -5,8 +5,9 @@
 //! `"quoted phrases"`; `in:title` (titles only, first posts), `in:first`, `in:posted`,
 //! `in:created`, `in:likes`, `in:personal`/`in:messages` (your private messages instead of
 //! topics), `in:all-pms` (admins), `in:all` (both); `status:open|closed|archived|noreplies|
-//! single_user|solved|unsolved|public`; `category:slug` and `#slug` (`#tag` matches nothing:
-//! the sandbox has no tags); `@username`/`user:username` (`@me`); `before:`/`after:`
+//! single_user|solved|unsolved|public`; `category:slug` and `#slug` (a category by slug, the
+//! same as `category:slug`; `#parent:child` and any other `#tag` match nothing: the sandbox has
+//! no subcategories and no tags); `@username`/`user:username` (`@me`); `before:`/`after:`
 //! (`YYYY-MM-DD`, `YYYY-MM`, `YYYY` or a number of days ago; on post `created_at`);
 //! `order:latest|oldest|latest_topic|likes|views` (default: relevance, FTS5 bm25 with titles
 //! weighted ×4); `min_posts:`/`max_posts:`/`posts_count:`. `in:unseen`, `in:seen`,
@@ -191,14 +192,9 @@ fn parse(ctx: &Ctx<'_>, q: &str) -> Result<Query, ApiError> {
             query.post_conds.push(user_cond(ctx, name, me)?);
             continue;
         }
-        if let Some(slug) = tok.strip_prefix('#').filter(|s| !s.is_empty()) {
+        if let Some(name) = tok.strip_prefix('#').filter(|s| is_hashtag(s)) {
             query.has_filters = true;
-            // A category slug, else a tag (there are none in the sandbox).
-            let c = match store::find_category(ctx.tx, slug)? {
-                Some(c) => cond("t.category_id = ?", vec![Sql::Integer(c.id)]),
-                None => nothing(),
-            };
-            query.topic_conds.push(c);
+            query.topic_conds.push(hashtag_cond(ctx, name)?);
             continue;
         }
         let Some((key, value)) = tok.split_once(':') else {
@@ -363,6 +359,34 @@ fn parse(ctx: &Ctx<'_>, q: &str) -> Result<Query, ApiError> {
         }
     }
     Ok(query)
+}
+
+/// Is `s` (after the `#`) a hashtag? Discourse's `/\A#([\p{L}\p{M}0-9\-:=]+)\z/`; anything
+/// else (`#foo!`, `#a_b`) is a word.
+fn is_hashtag(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '-' | ':' | '='))
+}
+
+/// `#name`: the category whose slug is `name` (by slug only, case-insensitive, as Discourse's
+/// hashtag lookup; with its subcategories, of which the sandbox has none; a leading `=` is
+/// dropped as in `category:`), the same condition as `category:name`. `#parent:child` names a
+/// subcategory, and the sandbox has none. Any other name is a tag, and the sandbox has no tags:
+/// both match nothing.
+fn hashtag_cond(ctx: &Ctx<'_>, name: &str) -> Result<Cond, ApiError> {
+    let mut parts = name.split(':');
+    let slug = parts.next().unwrap_or("").trim_start_matches('=');
+    let subcategory = parts.next().is_some_and(|s| !s.is_empty());
+    if !subcategory && !slug.is_empty() {
+        let found = store::categories(ctx.tx)?
+            .into_iter()
+            .find(|c| c.slug.eq_ignore_ascii_case(slug));
+        if let Some(c) = found {
+            return Ok(cond("t.category_id = ?", vec![Sql::Integer(c.id)]));
+        }
+    }
+    Ok(cond("0", Vec::new()))
 }
 
 fn user_cond(ctx: &Ctx<'_>, name: &str, me: Option<i64>) -> Result<Cond, ApiError> {
@@ -893,6 +917,23 @@ mod tests {
             vec![("a".to_string(), false), ("unclosed".to_string(), true)]
         );
         assert!(tokens("   ").is_empty());
+    }
+
+    #[test]
+    fn hashtags_are_letters_digits_dashes_colons() {
+        for s in [
+            "mobile",
+            "broadband-wi-fi",
+            "parent:child",
+            "=mobile",
+            "caf\u{e9}",
+            "5g",
+        ] {
+            assert!(is_hashtag(s), "{s}");
+        }
+        for s in ["", "foo!", "a_b", "a.b", "a/b", "#x"] {
+            assert!(!is_hashtag(s), "{s}");
+        }
     }
 
     #[test]

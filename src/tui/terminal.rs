@@ -42,13 +42,13 @@ pub fn leave() {
     let _ = stdout.flush();
 }
 
-/// Restores the terminal before the default panic message is printed, and writes the message
-/// to the log file too (the screen it was drawn on is gone).
+/// Restores the terminal before the panic message is printed, and writes the message to the
+/// log file too (the screen it was drawn on is gone).
 pub fn install_panic_hook() {
+    crate::logging::log_panics();
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         leave();
-        crate::logging::panicked(&info.to_string());
         previous(info);
     }));
 }
