@@ -615,6 +615,19 @@ fn the_composer_wraps_counts_and_refuses_too_short_replies() {
 }
 
 #[test]
+fn a_line_break_pasted_as_a_carriage_return_is_a_line_break() {
+    let mut h = Harness::new(Role::Moderator);
+    h.open_thread();
+    h.key(KeyCode::Char('r'));
+    // xterm, VTE and tmux send a pasted line break as CR; some programs paste CR LF.
+    h.paste("First line.\rSecond line.\r\rThird line.\r\nFourth line.");
+    assert_eq!(
+        h.app.composer.as_ref().unwrap().text(),
+        "First line.\nSecond line.\n\nThird line.\nFourth line."
+    );
+}
+
+#[test]
 fn drafts_are_written_as_debounced_effects() {
     let mut h = Harness::new(Role::Moderator);
     h.open_thread();

@@ -315,8 +315,11 @@ impl App {
             None => {
                 if let (Pane::Composer, Some(composer)) = (self.focus, self.composer.as_mut()) {
                     if composer.editable() {
-                        // Inserted whole: newlines are text here, never a send.
-                        composer.textarea.insert_str(text.replace("\r\n", "\n"));
+                        // Inserted whole: newlines are text here, never a send. Terminals
+                        // (xterm, VTE, tmux) send a pasted line break as a bare CR.
+                        composer
+                            .textarea
+                            .insert_str(text.replace("\r\n", "\n").replace('\r', "\n"));
                         composer.touched();
                     }
                 }
