@@ -54,6 +54,7 @@ mod bus;
 mod chaos;
 mod cook;
 mod counts;
+pub(crate) mod db_version;
 mod edits;
 mod flags;
 mod fts;

@@ -25,6 +25,7 @@ use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
 use serde_json::{json, Value};
 
 use super::liql::{Cond, Lit, Op, Query};
+use crate::sandbox::db_version::{has_tables, set_user_version, user_version, wipe};
 
 pub const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -173,78 +174,9 @@ fn check_version(
     Ok(Some(RESEEDED.to_string()))
 }
 
-fn user_version(conn: &Connection) -> rusqlite::Result<i64> {
-    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
-}
-
-fn set_user_version(conn: &Connection, v: i64) -> rusqlite::Result<()> {
-    conn.execute_batch(&format!("PRAGMA user_version = {v}"))
-}
-
-/// Does the database hold any table yet?
-fn has_tables(conn: &Connection) -> rusqlite::Result<bool> {
-    conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' \
-         AND name NOT LIKE 'sqlite_%')",
-        [],
-        |r| r.get(0),
-    )
-}
-
-/// The `table.column`s [`SCHEMA`] declares that the database lacks (a table it lacks
-/// altogether is created by [`SCHEMA`] and is not listed).
+/// The `table.column`s [`SCHEMA`] declares that the database lacks.
 fn missing_columns(conn: &Connection) -> rusqlite::Result<Vec<String>> {
-    let reference = Connection::open_in_memory()?;
-    reference.execute_batch(SCHEMA)?;
-    let tables: Vec<String> = reference
-        .prepare(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
-             ORDER BY name",
-        )?
-        .query_map([], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    let mut missing = Vec::new();
-    for table in tables {
-        let have = columns(conn, &table)?;
-        if have.is_empty() {
-            continue;
-        }
-        for col in columns(&reference, &table)? {
-            if !have.contains(&col) {
-                missing.push(format!("{table}.{col}"));
-            }
-        }
-    }
-    Ok(missing)
-}
-
-fn columns(conn: &Connection, table: &str) -> rusqlite::Result<Vec<String>> {
-    let names: Vec<String> = conn
-        .prepare("SELECT name FROM pragma_table_info(?1)")?
-        .query_map([table], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    Ok(names)
-}
-
-/// Drops every table and view (the demo database is about to be seeded again).
-fn wipe(conn: &Connection) -> rusqlite::Result<()> {
-    let names: Vec<(String, String)> = conn
-        .prepare(
-            "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' \
-             AND type IN ('table', 'view')",
-        )?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
-    let tx = conn.unchecked_transaction()?;
-    for (kind, name) in names {
-        let kind = if kind == "view" { "VIEW" } else { "TABLE" };
-        tx.execute_batch(&format!(
-            "DROP {kind} IF EXISTS \"{}\"",
-            name.replace('"', "\"\"")
-        ))?;
-    }
-    tx.commit()?;
-    set_user_version(conn, 0)
+    crate::sandbox::db_version::missing_columns(conn, SCHEMA)
 }
 
 /// Creates the schema, seeds an empty database, moves the clock when asked, and stamps the
