@@ -166,6 +166,25 @@ fn palette(console: &mut Console, command: &str) {
     console.send(&key_bytes("Enter"));
 }
 
+/// The console's requests hold `write` once, no other write, and at most `at_most` in all.
+fn assert_the_only_write(paths: &[String], write: &str, at_most: usize) {
+    assert_eq!(
+        paths.iter().filter(|p| p.as_str() == write).count(),
+        1,
+        "{write} sent once: {paths:?}"
+    );
+    assert_eq!(
+        paths.iter().filter(|p| !p.starts_with("GET ")).count(),
+        1,
+        "{write} is the only write: {paths:?}"
+    );
+    assert!(
+        paths.len() <= at_most,
+        "the flow made {} requests, at most {at_most} expected: {paths:?}",
+        paths.len()
+    );
+}
+
 /// What the console asked the sandbox since its log was cleared, as "METHOD /path": the
 /// test's own reads (as admin), the feed's polls and the presence pings left out.
 fn console_requests(site: &Site) -> Vec<String> {
@@ -547,25 +566,7 @@ async fn flag_a_post_from_the_thread() {
 
     // What it cost: the thread, the site's flag types (read once), the flag, and the thread
     // again when the flag's own bus message came.
-    let paths = console_requests(&site);
-    assert_eq!(
-        paths
-            .iter()
-            .filter(|p| p.as_str() == "POST /post_actions.json")
-            .count(),
-        1,
-        "the flag sent once: {paths:?}"
-    );
-    assert_eq!(
-        paths.iter().filter(|p| !p.starts_with("GET ")).count(),
-        1,
-        "the flag is the only write: {paths:?}"
-    );
-    assert!(
-        paths.len() <= 4,
-        "opening a thread and flagging a post made {} requests: {paths:?}",
-        paths.len()
-    );
+    assert_the_only_write(&console_requests(&site), "POST /post_actions.json", 4);
     console.send("q");
     assert!(console.wait_exit(), "q quits");
     site.sandbox.shutdown().await;
@@ -652,22 +653,10 @@ async fn edit_a_post_as_staff_with_a_reason() {
     });
 
     // What it cost: the thread, the post's text, the edit (its own bus message read nothing).
-    let paths = console_requests(&site);
-    let put = format!("PUT /posts/{post_id}.json");
-    assert_eq!(
-        paths.iter().filter(|p| p.as_str() == put).count(),
-        1,
-        "the edit sent once: {paths:?}"
-    );
-    assert_eq!(
-        paths.iter().filter(|p| !p.starts_with("GET ")).count(),
-        1,
-        "the edit is the only write: {paths:?}"
-    );
-    assert!(
-        paths.len() <= 3,
-        "opening a thread and editing a post made {} requests: {paths:?}",
-        paths.len()
+    assert_the_only_write(
+        &console_requests(&site),
+        &format!("PUT /posts/{post_id}.json"),
+        3,
     );
     console.send("q");
     assert!(console.wait_exit(), "q quits");
